@@ -1,0 +1,64 @@
+#include "api_metrics.hpp"
+
+#include <map>
+#include <mutex>
+#include <utility>
+
+#include "orderflow/metrics.hpp"
+
+namespace orderflow::api::metrics {
+namespace {
+
+struct Families {
+  prometheus::Family<prometheus::Counter>& requests = prometheus::BuildCounter()
+                                                           .Name("orderflow_http_requests_total")
+                                                           .Help("HTTP requests answered, by route and status")
+                                                           .Register(orderflow::metrics::registry());
+  prometheus::Family<prometheus::Histogram>& latency = prometheus::BuildHistogram()
+                                                           .Name("orderflow_http_request_seconds")
+                                                           .Help("Time from request to reply, by route")
+                                                           .Register(orderflow::metrics::registry());
+  prometheus::Family<prometheus::Histogram>& produce = prometheus::BuildHistogram()
+                                                           .Name("orderflow_kafka_produce_seconds")
+                                                           .Help("Time from produce to delivery report")
+                                                           .Register(orderflow::metrics::registry());
+  prometheus::Histogram& produce_ok = produce.Add({{"result", "ok"}}, orderflow::metrics::latency_buckets());
+  prometheus::Histogram& produce_failed =
+      produce.Add({{"result", "failed"}}, orderflow::metrics::latency_buckets());
+
+  // Family::Add is costly and takes the family's lock: each labelled series is looked up once.
+  std::mutex mutex;
+  std::map<std::pair<std::string, int>, prometheus::Counter*> counters;
+  std::map<std::string, prometheus::Histogram*> histograms;
+};
+
+Families& families() {
+  static Families f;
+  return f;
+}
+
+}  // namespace
+
+void observe_request(const std::string& route, int status, double seconds) {
+  auto& f = families();
+  prometheus::Counter* counter = nullptr;
+  prometheus::Histogram* histogram = nullptr;
+  {
+    std::lock_guard lock(f.mutex);
+    auto& c = f.counters[{route, status}];
+    if (c == nullptr) c = &f.requests.Add({{"route", route}, {"status", std::to_string(status)}});
+    auto& h = f.histograms[route];
+    if (h == nullptr) h = &f.latency.Add({{"route", route}}, orderflow::metrics::latency_buckets());
+    counter = c;
+    histogram = h;
+  }
+  counter->Increment();
+  histogram->Observe(seconds);
+}
+
+void observe_produce(bool ok, double seconds) {
+  auto& f = families();
+  (ok ? f.produce_ok : f.produce_failed).Observe(seconds);
+}
+
+}  // namespace orderflow::api::metrics

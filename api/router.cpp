@@ -1,0 +1,71 @@
+#include "router.hpp"
+
+#include <string_view>
+
+namespace orderflow::api {
+namespace {
+
+std::vector<std::string> split_path(std::string_view path) {
+  std::vector<std::string> out;
+  size_t i = 0;
+  while (i < path.size()) {
+    if (path[i] == '/') {
+      ++i;
+      continue;
+    }
+    size_t j = path.find('/', i);
+    if (j == std::string_view::npos) j = path.size();
+    out.emplace_back(path.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool match(const std::vector<std::string>& pattern, const std::vector<std::string>& path, PathParams* params) {
+  if (pattern.size() != path.size()) return false;
+  for (size_t i = 0; i < pattern.size(); ++i) {
+    if (!pattern[i].empty() && pattern[i][0] == ':') {
+      if (params != nullptr) (*params)[pattern[i].substr(1)] = path[i];
+    } else if (pattern[i] != path[i]) {
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace
+
+void Router::add(Pistache::Http::Method method, const std::string& pattern, RouteHandler handler) {
+  routes_.push_back(Route{method, pattern, split_path(pattern), std::move(handler)});
+}
+
+void Router::dispatch(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) const {
+  const auto path = split_path(request.resource());
+  std::string allow;
+  for (const auto& route : routes_) {
+    PathParams params;
+    if (!match(route.segments, path, &params)) continue;
+    if (route.method == request.method()) {
+      Exchange exchange(std::move(response), route.pattern);
+      try {
+        route.handler(request, params, exchange);
+      } catch (const std::exception& e) {
+        exchange.error(Pistache::Http::Code::Internal_Server_Error, "internal", e.what());
+      }
+      return;
+    }
+    if (!allow.empty()) allow += ", ";
+    allow += Pistache::Http::methodString(route.method);
+  }
+  if (allow.empty()) {
+    Exchange exchange(std::move(response), "unmatched");
+    exchange.error(Pistache::Http::Code::Not_Found, "not_found", "no such resource: " + request.resource());
+    return;
+  }
+  Exchange exchange(std::move(response), "unmatched");
+  exchange.writer().headers().addRaw(Pistache::Http::Header::Raw("Allow", allow));
+  exchange.error(Pistache::Http::Code::Method_Not_Allowed, "method_not_allowed",
+                 std::string(Pistache::Http::methodString(request.method())) + " is not allowed here; use " + allow);
+}
+
+}  // namespace orderflow::api

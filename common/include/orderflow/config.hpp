@@ -1,0 +1,35 @@
+#pragma once
+// Process configuration: every setting comes from an ORDERFLOW_* environment variable with a default,
+// and the same name is a command-line flag that wins over the environment (--kafka-brokers, ...).
+#include <cstdint>
+#include <string>
+
+namespace CLI {
+class App;
+}
+
+namespace orderflow {
+
+struct Config {
+  std::string kafka_brokers = "127.0.0.1:19092";
+  std::string pg_dsn = "host=127.0.0.1 port=55432 user=orderflow dbname=orderflow";
+  std::string topic_prefix;  // prepended to every topic and consumer group: isolates test runs
+  std::string bind_address = "127.0.0.1";
+  uint16_t api_port = 8080;
+  uint16_t metrics_port = 9464;  // workers serve /metrics, /healthz, /readyz here
+  unsigned api_threads = 2;
+  unsigned produce_timeout_ms = 5000;  // the api answers 503 when Kafka has not confirmed by then
+  size_t max_body_bytes = 64 * 1024;
+  std::string admin_token;
+  std::string log_level = "info";
+  unsigned batch_max_records = 2000;  // records a worker applies in one transaction at most
+
+  // Defaults overridden by the environment.
+  static Config from_env();
+  // Registers every field as a flag on `app`; call after from_env() so flags override the environment.
+  void add_flags(CLI::App& app);
+  // The topic or group name with this run's prefix.
+  std::string topic(const std::string& base) const { return topic_prefix + base; }
+};
+
+}  // namespace orderflow

@@ -1,0 +1,32 @@
+#pragma once
+// The JSON envelope every message carries: id, type, version, occurred_at, key, payload.
+// Decoding checks the envelope schema and the payload schema of its type, so a consumer sees only
+// well-formed messages; anything else is a reason for the dead-letter topic.
+#include <rapidjson/document.h>
+
+#include <string>
+#include <string_view>
+#include <variant>
+
+namespace orderflow {
+
+struct Envelope {
+  std::string id;
+  std::string type;
+  int version = 1;
+  std::string occurred_at;
+  std::string key;
+  std::string payload;  // the payload object as compact JSON
+};
+
+// Builds an envelope with a fresh random id and the current time.
+Envelope make_envelope(std::string type, std::string key, std::string payload_json, int version = 1);
+std::string encode(const Envelope& e);
+
+struct DecodeError {
+  std::string reason;  // for the DLQ header
+};
+// Parses and validates; `payload_doc` receives the parsed payload for the caller's use.
+std::variant<Envelope, DecodeError> decode(std::string_view bytes, rapidjson::Document* payload_doc = nullptr);
+
+}  // namespace orderflow

@@ -1,0 +1,50 @@
+#pragma once
+// PostgreSQL access (libpqxx 6.4): connections are per thread; a broken one is replaced, not reused.
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <pqxx/pqxx>
+#include <string>
+
+namespace orderflow::pg {
+
+std::unique_ptr<pqxx::connection> connect(const std::string& dsn);
+// Retries until connected or `timeout` passed (then rethrows the last error).
+std::unique_ptr<pqxx::connection> connect_with_retry(const std::string& dsn, std::chrono::milliseconds timeout);
+
+// Applies the embedded migrations (infra/migrations/NNN_*.sql) not applied yet, each in its own
+// transaction, under an advisory lock so concurrent starters do not race. Returns how many ran.
+int migrate(pqxx::connection& conn);
+
+// A multi-row VALUES list builder: one round trip for a whole batch, values quoted by libpq.
+class ValuesList {
+ public:
+  explicit ValuesList(pqxx::transaction_base& tx) : tx_(tx) {}
+  template <typename... T>
+  void row(const T&... values) {
+    sql_ += sql_.empty() ? "(" : ",(";
+    bool first = true;
+    ((sql_ += (first ? "" : ","), sql_ += quoted(values), first = false), ...);
+    sql_ += ")";
+    ++rows_;
+  }
+  bool empty() const { return rows_ == 0; }
+  size_t size() const { return rows_; }
+  const std::string& sql() const { return sql_; }
+
+ private:
+  template <typename T>
+  std::string quoted(const T& v) const {
+    return tx_.quote(v);
+  }
+  template <typename T>
+  std::string quoted(const std::optional<T>& v) const {
+    return v ? tx_.quote(*v) : std::string("NULL");
+  }
+
+  pqxx::transaction_base& tx_;
+  std::string sql_;
+  size_t rows_ = 0;
+};
+
+}  // namespace orderflow::pg

@@ -1,0 +1,70 @@
+#include "orderflow/config.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+
+namespace orderflow {
+namespace {
+
+const char* env(const char* name) {
+  const char* v = std::getenv(name);
+  return (v != nullptr && *v != '\0') ? v : nullptr;
+}
+
+template <typename T>
+void read_number(const char* name, T& field) {
+  if (const char* v = env(name)) {
+    try {
+      field = static_cast<T>(std::stoull(v));
+    } catch (const std::exception&) {
+      throw std::invalid_argument(std::string(name) + " must be a non-negative integer, got '" + v + "'");
+    }
+  }
+}
+
+void read_string(const char* name, std::string& field) {
+  if (const char* v = env(name)) field = v;
+}
+
+}  // namespace
+
+Config Config::from_env() {
+  Config c;
+  read_string("ORDERFLOW_KAFKA_BROKERS", c.kafka_brokers);
+  read_string("ORDERFLOW_PG_DSN", c.pg_dsn);
+  read_string("ORDERFLOW_TOPIC_PREFIX", c.topic_prefix);
+  read_string("ORDERFLOW_BIND_ADDRESS", c.bind_address);
+  read_number("ORDERFLOW_API_PORT", c.api_port);
+  read_number("ORDERFLOW_METRICS_PORT", c.metrics_port);
+  read_number("ORDERFLOW_API_THREADS", c.api_threads);
+  read_number("ORDERFLOW_PRODUCE_TIMEOUT_MS", c.produce_timeout_ms);
+  read_number("ORDERFLOW_MAX_BODY_BYTES", c.max_body_bytes);
+  read_string("ORDERFLOW_ADMIN_TOKEN", c.admin_token);
+  read_string("ORDERFLOW_LOG_LEVEL", c.log_level);
+  read_number("ORDERFLOW_BATCH_MAX_RECORDS", c.batch_max_records);
+  return c;
+}
+
+void Config::add_flags(CLI::App& app) {
+  app.add_option("--kafka-brokers", kafka_brokers, "Kafka bootstrap servers (ORDERFLOW_KAFKA_BROKERS)");
+  app.add_option("--pg-dsn", pg_dsn, "PostgreSQL connection string (ORDERFLOW_PG_DSN)");
+  app.add_option("--topic-prefix", topic_prefix, "Prefix of every topic and group (ORDERFLOW_TOPIC_PREFIX)");
+  app.add_option("--bind-address", bind_address, "Address to listen on (ORDERFLOW_BIND_ADDRESS)");
+  app.add_option("--api-port", api_port, "HTTP port of the api (ORDERFLOW_API_PORT)");
+  app.add_option("--metrics-port", metrics_port, "Port of a worker's /metrics (ORDERFLOW_METRICS_PORT)");
+  app.add_option("--api-threads", api_threads, "Pistache worker threads (ORDERFLOW_API_THREADS)")
+      ->check(CLI::Range(1u, 64u));
+  app.add_option("--produce-timeout-ms", produce_timeout_ms,
+                 "Bound on waiting for Kafka's ack before 503 (ORDERFLOW_PRODUCE_TIMEOUT_MS)")
+      ->check(CLI::Range(100u, 300000u));
+  app.add_option("--max-body-bytes", max_body_bytes, "Largest request body, else 413 (ORDERFLOW_MAX_BODY_BYTES)");
+  app.add_option("--admin-token", admin_token, "Bearer token of the admin endpoints (ORDERFLOW_ADMIN_TOKEN)");
+  app.add_option("--log-level", log_level, "trace|debug|info|warn|error (ORDERFLOW_LOG_LEVEL)");
+  app.add_option("--batch-max-records", batch_max_records,
+                 "Most records a worker applies per transaction (ORDERFLOW_BATCH_MAX_RECORDS)")
+      ->check(CLI::Range(1u, 100000u));
+}
+
+}  // namespace orderflow

@@ -1,0 +1,56 @@
+#include "orderflow/envelope.hpp"
+
+#include <fmt/format.h>
+
+#include "orderflow/ids.hpp"
+#include "orderflow/json.hpp"
+#include "orderflow/schema.hpp"
+
+namespace orderflow {
+
+Envelope make_envelope(std::string type, std::string key, std::string payload_json, int version) {
+  return Envelope{random_uuid(), std::move(type), version, utc_now_iso8601(), std::move(key), std::move(payload_json)};
+}
+
+std::string encode(const Envelope& e) {
+  // The payload is already compact JSON: splice it in rather than parse and re-serialize it.
+  rapidjson::StringBuffer buffer;
+  json::Writer w(buffer);
+  w.StartObject();
+  json::put(w, "id", e.id);
+  json::put(w, "type", e.type);
+  json::put(w, "version", static_cast<int64_t>(e.version));
+  json::put(w, "occurred_at", e.occurred_at);
+  json::put(w, "key", e.key);
+  w.Key("payload");
+  w.RawValue(e.payload.data(), e.payload.size(), rapidjson::kObjectType);
+  w.EndObject();
+  return {buffer.GetString(), buffer.GetSize()};
+}
+
+std::variant<Envelope, DecodeError> decode(std::string_view bytes, rapidjson::Document* payload_doc) {
+  std::string parse_error;
+  auto doc = json::parse(bytes, &parse_error);
+  if (!doc) return DecodeError{"not JSON: " + parse_error};
+  const auto& schemas = SchemaSet::instance();
+  if (auto err = schemas.validate("envelope", *doc)) {
+    return DecodeError{fmt::format("envelope: {} {}", err->field.empty() ? "document" : err->field, err->message)};
+  }
+  Envelope e;
+  e.id = *json::get_string(*doc, "id");
+  e.type = *json::get_string(*doc, "type");
+  e.version = static_cast<int>(*json::get_int(*doc, "version"));
+  e.occurred_at = *json::get_string(*doc, "occurred_at");
+  e.key = *json::get_string(*doc, "key");
+  const auto& payload = (*doc)["payload"];
+  const std::string schema = SchemaSet::message_schema(e.type, e.version);
+  if (!schemas.has(schema)) return DecodeError{fmt::format("unknown message type {} v{}", e.type, e.version)};
+  if (auto err = schemas.validate(schema, payload)) {
+    return DecodeError{fmt::format("{} v{}: payload.{} {}", e.type, e.version, err->field, err->message)};
+  }
+  e.payload = json::to_string(payload);
+  if (payload_doc != nullptr) payload_doc->CopyFrom(payload, payload_doc->GetAllocator());
+  return e;
+}
+
+}  // namespace orderflow

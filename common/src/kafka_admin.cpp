@@ -1,0 +1,98 @@
+// Topic administration with librdkafka's C admin API (the C++ API has none), each handle in RAII.
+#include <librdkafka/rdkafka.h>
+
+#include <fmt/format.h>
+
+#include <memory>
+#include <stdexcept>
+
+#include "orderflow/kafka.hpp"
+
+namespace orderflow::kafka {
+namespace {
+
+struct HandleDeleter {
+  void operator()(rd_kafka_t* rk) const { rd_kafka_destroy(rk); }
+};
+struct QueueDeleter {
+  void operator()(rd_kafka_queue_t* q) const { rd_kafka_queue_destroy(q); }
+};
+struct EventDeleter {
+  void operator()(rd_kafka_event_t* e) const { rd_kafka_event_destroy(e); }
+};
+struct NewTopicDeleter {
+  void operator()(rd_kafka_NewTopic_t* t) const { rd_kafka_NewTopic_destroy(t); }
+};
+using Handle = std::unique_ptr<rd_kafka_t, HandleDeleter>;
+
+Handle make_handle(const std::string& brokers, rd_kafka_type_t type) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  char err[512];
+  if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
+    rd_kafka_conf_destroy(conf);
+    throw std::runtime_error(err);
+  }
+  rd_kafka_t* rk = rd_kafka_new(type, conf, err, sizeof err);  // takes ownership of conf on success
+  if (rk == nullptr) {
+    rd_kafka_conf_destroy(conf);
+    throw std::runtime_error(std::string("cannot create Kafka client: ") + err);
+  }
+  return Handle(rk);
+}
+
+}  // namespace
+
+void create_topics(const std::string& brokers, const std::string& prefix, const std::vector<TopicSpec>& specs) {
+  auto rk = make_handle(brokers, RD_KAFKA_PRODUCER);
+  std::vector<std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter>> owned;
+  std::vector<rd_kafka_NewTopic_t*> raw;
+  char err[512];
+  for (const auto& spec : specs) {
+    const std::string name = prefix + spec.name;
+    rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(name.c_str(), spec.partitions, 1, err, sizeof err);
+    if (t == nullptr) throw std::runtime_error(fmt::format("topic {}: {}", name, err));
+    owned.emplace_back(t);
+    rd_kafka_NewTopic_set_config(t, "retention.ms", std::to_string(spec.retention_ms).c_str());
+    raw.push_back(t);
+  }
+  std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(rk.get()));
+  rd_kafka_CreateTopics(rk.get(), raw.data(), raw.size(), nullptr, queue.get());
+  std::unique_ptr<rd_kafka_event_t, EventDeleter> event(rd_kafka_queue_poll(queue.get(), 30000));
+  if (!event) throw std::runtime_error("CreateTopics: no answer from the broker within 30 s");
+  if (rd_kafka_event_error(event.get()) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw std::runtime_error(std::string("CreateTopics: ") + rd_kafka_event_error_string(event.get()));
+  }
+  const rd_kafka_CreateTopics_result_t* result = rd_kafka_event_CreateTopics_result(event.get());
+  size_t count = 0;
+  const rd_kafka_topic_result_t** results = rd_kafka_CreateTopics_result_topics(result, &count);
+  for (size_t i = 0; i < count; ++i) {
+    const auto code = rd_kafka_topic_result_error(results[i]);
+    if (code != RD_KAFKA_RESP_ERR_NO_ERROR && code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+      throw std::runtime_error(fmt::format("topic {}: {}", rd_kafka_topic_result_name(results[i]),
+                                           rd_kafka_topic_result_error_string(results[i])));
+    }
+  }
+}
+
+int64_t end_offset_total(const std::string& brokers, const std::string& topic) {
+  auto rk = make_handle(brokers, RD_KAFKA_CONSUMER);
+  const rd_kafka_metadata_t* md = nullptr;
+  std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> t(
+      rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr), &rd_kafka_topic_destroy);
+  auto code = rd_kafka_metadata(rk.get(), 0, t.get(), &md, 10000);
+  if (code != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error("metadata: " + std::string(rd_kafka_err2str(code)));
+  std::unique_ptr<const rd_kafka_metadata_t, decltype(&rd_kafka_metadata_destroy)> owned(md, &rd_kafka_metadata_destroy);
+  if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw std::runtime_error("unknown topic " + topic);
+  }
+  int64_t total = 0;
+  for (int p = 0; p < md->topics[0].partition_cnt; ++p) {
+    int64_t low = 0, high = 0;
+    code = rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), md->topics[0].partitions[p].id, &low, &high, 10000);
+    if (code != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error("watermarks: " + std::string(rd_kafka_err2str(code)));
+    total += high;
+  }
+  return total;
+}
+
+}  // namespace orderflow::kafka

@@ -1,0 +1,47 @@
+#pragma once
+// What a transaction wants published. Rows are written in the batch's own transaction, so a message is
+// published if and only if the state change that caused it committed (guarantee 3); the OutboxRelay
+// sends them afterwards.
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "orderflow/config.hpp"
+#include "orderflow/envelope.hpp"
+#include "orderflow/runtime/record.hpp"
+
+namespace orderflow::runtime {
+
+class Outbox {
+ public:
+  Outbox(const Config& config, std::string source);
+
+  // Publishes `e` to the topic `base_topic` (the run's prefix is added), keyed by e.key.
+  void publish(const std::string& base_topic, const Envelope& e);
+  // Sends the raw record to <topic>.dlq, with headers saying why and where it came from (guarantee 6).
+  void dead_letter(const Record& r, const std::string& reason);
+
+  // Inserts every queued row in one statement and wakes the relay on commit; clears the queue.
+  void write(pqxx::transaction_base& tx);
+  void clear() { truncate(0); }
+  // Drops rows queued after the first `n` (a record whose effects were rolled back).
+  void truncate(size_t n);
+  size_t size() const { return rows_.size(); }
+  // Dead letters among the queued rows.
+  size_t dead_letters() const;
+  const std::string& source() const { return source_; }
+
+  // The LISTEN/NOTIFY channel of a source's outbox.
+  static std::string channel(const std::string& source);
+
+ private:
+  struct Row {
+    std::string topic, key, payload, headers_json;
+    bool dead_letter = false;
+  };
+  const Config& config_;
+  std::string source_;
+  std::vector<Row> rows_;
+};
+
+}  // namespace orderflow::runtime

@@ -1,0 +1,26 @@
+#pragma once
+// A worker role (orders, inventory, ...): the business logic only. The consumer loop around it does
+// the polling, decoding, dead-lettering, transactions, offsets, retries and metrics.
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "orderflow/runtime/outbox.hpp"
+#include "orderflow/runtime/record.hpp"
+
+namespace orderflow::runtime {
+
+class Role {
+ public:
+  virtual ~Role() = default;
+  // The consumer group (with the run's prefix) and the outbox source.
+  virtual std::string name() const = 0;
+  // The topics to consume, without prefix.
+  virtual std::vector<std::string> topics() const = 0;
+  // Applies a batch inside `tx`, preferably with a few bulk statements rather than one per record.
+  // Records arrive in partition order. A record the role cannot use goes to out.dead_letter().
+  // Throwing aborts the whole batch; the loop retries it, then isolates the failing record.
+  virtual void apply(pqxx::transaction_base& tx, std::vector<Record>& batch, Outbox& out) = 0;
+};
+
+}  // namespace orderflow::runtime

@@ -1,0 +1,36 @@
+#pragma once
+// The metrics every worker role exports, labelled by role. Labelled series are looked up once and kept
+// (Family::Add is costly), lag series once per partition.
+#include <map>
+#include <string>
+#include <utility>
+
+#include "orderflow/metrics.hpp"
+
+namespace orderflow::runtime {
+
+class WorkerMetrics {
+ public:
+  explicit WorkerMetrics(const std::string& role);
+  void add_applied(size_t good, size_t batch_size);
+  void add_dead_letters(size_t n);
+  void add_retry() { retries_.Increment(); }
+  void observe_transaction(double seconds) { tx_seconds_.Observe(seconds); }
+  void observe_latency(double seconds) { latency_.Observe(seconds); }
+  void set_lag(const std::string& topic, int32_t partition, int64_t lag);
+  void set_assigned(size_t partitions) { assigned_.Set(static_cast<double>(partitions)); }
+
+ private:
+  std::string role_;
+  prometheus::Counter& applied_;
+  prometheus::Counter& dead_letters_;
+  prometheus::Counter& retries_;
+  prometheus::Histogram& batch_size_;
+  prometheus::Histogram& tx_seconds_;
+  prometheus::Histogram& latency_;
+  prometheus::Gauge& assigned_;
+  prometheus::Family<prometheus::Gauge>& lag_family_;
+  std::map<std::pair<std::string, int32_t>, prometheus::Gauge*> lag_;
+};
+
+}  // namespace orderflow::runtime

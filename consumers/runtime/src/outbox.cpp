@@ -1,0 +1,61 @@
+#include "orderflow/runtime/outbox.hpp"
+
+#include <algorithm>
+
+#include "orderflow/json.hpp"
+#include "orderflow/pg.hpp"
+#include "orderflow/topics.hpp"
+
+namespace orderflow::runtime {
+
+Outbox::Outbox(const Config& config, std::string source) : config_(config), source_(std::move(source)) {}
+
+std::string Outbox::channel(const std::string& source) { return "outbox_" + source; }
+
+void Outbox::publish(const std::string& base_topic, const Envelope& e) {
+  rows_.push_back(Row{config_.topic(base_topic), e.key, encode(e), "{}", false});
+}
+
+void Outbox::dead_letter(const Record& r, const std::string& reason) {
+  rapidjson::StringBuffer buffer;
+  json::Writer w(buffer);
+  w.StartObject();
+  json::put(w, "dlq.reason", reason);
+  json::put(w, "dlq.source.topic", r.topic);
+  json::put(w, "dlq.source.partition", std::to_string(r.partition));
+  json::put(w, "dlq.source.offset", std::to_string(r.offset));
+  json::put(w, "dlq.consumer", source_);
+  w.EndObject();
+  rows_.push_back(Row{topics::dlq(r.topic), r.key, r.value, {buffer.GetString(), buffer.GetSize()}, true});
+}
+
+void Outbox::write(pqxx::transaction_base& tx) {
+  if (rows_.empty()) return;
+  std::string sql = "INSERT INTO runtime.outbox (source, topic, key, payload, headers) VALUES ";
+  bool first = true;
+  for (const auto& row : rows_) {
+    if (!first) sql += ',';
+    first = false;
+    sql += '(' + tx.quote(source_) + ',' + tx.quote(row.topic) + ',' + tx.quote(row.key) + ',' +
+           tx.quote_raw(reinterpret_cast<const unsigned char*>(row.payload.data()), row.payload.size()) + ',' +
+           tx.quote(row.headers_json) + "::jsonb)";
+  }
+  tx.exec(sql);
+  // Delivered on commit only, so the relay never wakes for rows it cannot see yet.
+  tx.exec("NOTIFY " + tx.quote_name(channel(source_)));
+  rows_.clear();
+}
+
+}  // namespace orderflow::runtime
+
+namespace orderflow::runtime {
+
+void Outbox::truncate(size_t n) {
+  if (n < rows_.size()) rows_.resize(n);
+}
+
+size_t Outbox::dead_letters() const {
+  return static_cast<size_t>(std::count_if(rows_.begin(), rows_.end(), [](const Row& r) { return r.dead_letter; }));
+}
+
+}  // namespace orderflow::runtime

@@ -1,0 +1,66 @@
+#include "orderflow/runtime/worker_metrics.hpp"
+
+namespace orderflow::runtime {
+
+using prometheus::BuildCounter;
+using prometheus::BuildGauge;
+using prometheus::BuildHistogram;
+
+WorkerMetrics::WorkerMetrics(const std::string& role)
+    : role_(role),
+      applied_(BuildCounter()
+                   .Name("orderflow_consumer_records_total")
+                   .Help("Records applied by a worker (dead letters excluded)")
+                   .Register(metrics::registry())
+                   .Add({{"role", role}})),
+      dead_letters_(BuildCounter()
+                        .Name("orderflow_dlq_records_total")
+                        .Help("Records sent to a dead-letter topic")
+                        .Register(metrics::registry())
+                        .Add({{"role", role}})),
+      retries_(BuildCounter()
+                   .Name("orderflow_batch_retries_total")
+                   .Help("Batches retried after a database error")
+                   .Register(metrics::registry())
+                   .Add({{"role", role}})),
+      batch_size_(BuildHistogram()
+                      .Name("orderflow_batch_records")
+                      .Help("Records per database transaction")
+                      .Register(metrics::registry())
+                      .Add({{"role", role}}, metrics::size_buckets())),
+      tx_seconds_(BuildHistogram()
+                      .Name("orderflow_db_transaction_seconds")
+                      .Help("Time to apply one batch in PostgreSQL, commit included")
+                      .Register(metrics::registry())
+                      .Add({{"role", role}}, metrics::latency_buckets())),
+      latency_(BuildHistogram()
+                   .Name("orderflow_processing_latency_seconds")
+                   .Help("From a record's Kafka timestamp to the commit of its effects")
+                   .Register(metrics::registry())
+                   .Add({{"role", role}}, metrics::latency_buckets())),
+      assigned_(BuildGauge()
+                    .Name("orderflow_assigned_partitions")
+                    .Help("Partitions this instance consumes")
+                    .Register(metrics::registry())
+                    .Add({{"role", role}})),
+      lag_family_(BuildGauge()
+                      .Name("orderflow_consumer_lag")
+                      .Help("Records behind the partition's end after the last batch")
+                      .Register(metrics::registry())) {}
+
+void WorkerMetrics::add_applied(size_t good, size_t batch_size) {
+  applied_.Increment(static_cast<double>(good));
+  batch_size_.Observe(static_cast<double>(batch_size));
+}
+
+void WorkerMetrics::add_dead_letters(size_t n) { dead_letters_.Increment(static_cast<double>(n)); }
+
+void WorkerMetrics::set_lag(const std::string& topic, int32_t partition, int64_t lag) {
+  auto& gauge = lag_[{topic, partition}];
+  if (gauge == nullptr) {
+    gauge = &lag_family_.Add({{"role", role_}, {"topic", topic}, {"partition", std::to_string(partition)}});
+  }
+  gauge->Set(static_cast<double>(lag));
+}
+
+}  // namespace orderflow::runtime

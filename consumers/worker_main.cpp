@@ -1,0 +1,53 @@
+// orderflow-worker: runs one role of the pipeline (--role orders|...) in the shared consumer runtime,
+// with its outbox relay and its /metrics, /healthz, /readyz endpoint.
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <map>
+#include <memory>
+
+#include "orderflow/config.hpp"
+#include "orderflow/log.hpp"
+#include "orderflow/ops_server.hpp"
+#include "orderflow/runtime/consumer_loop.hpp"
+#include "orderflow/runtime/outbox_relay.hpp"
+#include "orderflow/shutdown.hpp"
+#include "orders/order_role.hpp"
+
+namespace {
+
+const std::map<std::string, std::function<std::unique_ptr<orderflow::runtime::Role>()>> kRoles = {
+    {"orders", [] { return std::make_unique<orderflow::consumers::OrderRole>(); }},
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  orderflow::shutdown::install();
+  auto config = orderflow::Config::from_env();
+  CLI::App app{"orderflow worker: consumes commands and events, keeps state in PostgreSQL"};
+  std::string role_name;
+  std::vector<std::string> names;
+  for (const auto& [name, _] : kRoles) names.push_back(name);
+  app.add_option("--role", role_name, "Which role to run")->required()->check(CLI::IsMember(names));
+  config.add_flags(app);
+  CLI11_PARSE(app, argc, argv);
+  orderflow::init_logging("worker-" + role_name, config.log_level);
+
+  try {
+    auto role = kRoles.at(role_name)();
+    orderflow::runtime::OutboxRelay relay(config, role->name());
+    orderflow::runtime::ConsumerLoop loop(config, *role);
+    orderflow::OpsServer ops(config.bind_address, config.metrics_port,
+                             [&] { return loop.ready() && relay.healthy(); });
+    relay.start();
+    spdlog::info("worker {} up; metrics on {}:{}", role_name, config.bind_address, config.metrics_port);
+    loop.run();   // returns after SIGTERM/SIGINT with the last batch committed
+    relay.stop();  // publishes what that batch left in the outbox
+    spdlog::info("worker {} stopped", role_name);
+  } catch (const std::exception& e) {
+    spdlog::critical("worker {} failed: {}", role_name, e.what());
+    return 1;
+  }
+  return 0;
+}
