@@ -77,7 +77,7 @@ void OrderRoutes::place(const Pistache::Http::Request& request, Exchange& exchan
           reply->error(Code::Service_Unavailable, "kafka_unavailable", "the order was not accepted: " + r.error);
           return;
         }
-        reply->writer().headers().addRaw(Pistache::Http::Header::Raw("Location", "/v1/orders/" + order_id));
+        reply->writer().headers().add<Pistache::Http::Header::Location>("/v1/orders/" + order_id);
         reply->reply(Code::Accepted, fmt::format(R"({{"order_id":"{}","status":"PENDING"}})", order_id));
       },
       &error);

@@ -42,6 +42,7 @@ void Router::add(Pistache::Http::Method method, const std::string& pattern, Rout
 void Router::dispatch(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) const {
   const auto path = split_path(request.resource());
   std::string allow;
+  std::vector<Pistache::Http::Method> allowed;
   for (const auto& route : routes_) {
     PathParams params;
     if (!match(route.segments, path, &params)) continue;
@@ -56,6 +57,7 @@ void Router::dispatch(const Pistache::Http::Request& request, Pistache::Http::Re
     }
     if (!allow.empty()) allow += ", ";
     allow += Pistache::Http::methodString(route.method);
+    allowed.push_back(route.method);
   }
   if (allow.empty()) {
     Exchange exchange(std::move(response), "unmatched");
@@ -63,7 +65,7 @@ void Router::dispatch(const Pistache::Http::Request& request, Pistache::Http::Re
     return;
   }
   Exchange exchange(std::move(response), "unmatched");
-  exchange.writer().headers().addRaw(Pistache::Http::Header::Raw("Allow", allow));
+  exchange.writer().headers().add<Pistache::Http::Header::Allow>(allowed);
   exchange.error(Pistache::Http::Code::Method_Not_Allowed, "method_not_allowed",
                  std::string(Pistache::Http::methodString(request.method())) + " is not allowed here; use " + allow);
 }

@@ -1,7 +1,10 @@
 #include "orderflow/config.hpp"
 
 #include <CLI/CLI.hpp>
+#include <charconv>
 #include <cstdlib>
+#include <cstring>
+#include <limits>
 #include <stdexcept>
 #include <string>
 
@@ -13,15 +16,20 @@ const char* env(const char* name) {
   return (v != nullptr && *v != '\0') ? v : nullptr;
 }
 
+// Digits only, and within the field's range: "-1", "8080x" or "70000" for a port are errors, not
+// silently wrapped or truncated values.
 template <typename T>
 void read_number(const char* name, T& field) {
-  if (const char* v = env(name)) {
-    try {
-      field = static_cast<T>(std::stoull(v));
-    } catch (const std::exception&) {
-      throw std::invalid_argument(std::string(name) + " must be a non-negative integer, got '" + v + "'");
-    }
+  const char* v = env(name);
+  if (v == nullptr) return;
+  T value{};
+  const char* end = v + std::strlen(v);
+  const auto [ptr, ec] = std::from_chars(v, end, value);
+  if (ec != std::errc() || ptr != end || *v == '-' || *v == '+') {
+    throw std::invalid_argument(std::string(name) + " must be an integer from 0 to " +
+                                std::to_string(std::numeric_limits<T>::max()) + ", got '" + v + "'");
   }
+  field = value;
 }
 
 void read_string(const char* name, std::string& field) {

@@ -9,8 +9,8 @@
 namespace orderflow {
 namespace {
 
-// orderflow's UUID namespace (itself a v5 UUID of "orderflow" in the URL namespace), fixed forever:
-// changing it would change every derived order id.
+// orderflow's UUID namespace: an arbitrary constant, fixed forever, since changing it would change
+// every derived order id (and so break Idempotency-Key retries across a deploy).
 constexpr const char* kNamespace = "5b0d7c47-1f0c-5a3e-9d3a-6f1c0e2d4b7a";
 
 std::string unparse(const uuid_t u) {

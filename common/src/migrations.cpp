@@ -5,24 +5,28 @@
 
 namespace orderflow::pg {
 namespace {
-// Any fixed number: the advisory lock that serializes concurrent migrators.
-constexpr long kMigrationLock = 0x6f726465;  // "orde"
+
+// Any fixed number: the session-level advisory lock that serializes concurrent migrators.
+constexpr const char* kLock = "1869771365";  // "orde"
+
+void exec_alone(pqxx::connection& conn, const std::string& sql) {
+  pqxx::nontransaction q(conn);
+  q.exec(sql);
+}
+
 }  // namespace
 
 int migrate(pqxx::connection& conn) {
-  pqxx::nontransaction session(conn);
-  session.exec("SELECT pg_advisory_lock(" + std::to_string(kMigrationLock) + ")");
+  exec_alone(conn, std::string("SELECT pg_advisory_lock(") + kLock + ")");
   int applied = 0;
   try {
-    session.exec(
-        "CREATE TABLE IF NOT EXISTS public.schema_migrations ("
-        " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
+    exec_alone(conn,
+               "CREATE TABLE IF NOT EXISTS public.schema_migrations ("
+               " name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())");
     for (const auto& [path, sql] : resources_under("infra/migrations/")) {
       const std::string name(path.substr(path.rfind('/') + 1));
-      if (!session.exec("SELECT 1 FROM public.schema_migrations WHERE name = " + session.quote(name)).empty()) {
-        continue;
-      }
       pqxx::work tx(conn);
+      if (!tx.exec("SELECT 1 FROM public.schema_migrations WHERE name = " + tx.quote(name)).empty()) continue;
       tx.exec(std::string(sql));
       tx.exec("INSERT INTO public.schema_migrations (name) VALUES (" + tx.quote(name) + ")");
       tx.commit();
@@ -30,12 +34,10 @@ int migrate(pqxx::connection& conn) {
       ++applied;
     }
   } catch (...) {
-    pqxx::nontransaction unlock(conn);
-    unlock.exec("SELECT pg_advisory_unlock(" + std::to_string(kMigrationLock) + ")");
+    exec_alone(conn, std::string("SELECT pg_advisory_unlock(") + kLock + ")");
     throw;
   }
-  pqxx::nontransaction unlock(conn);
-  unlock.exec("SELECT pg_advisory_unlock(" + std::to_string(kMigrationLock) + ")");
+  exec_alone(conn, std::string("SELECT pg_advisory_unlock(") + kLock + ")");
   return applied;
 }
 

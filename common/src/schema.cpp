@@ -18,22 +18,18 @@ namespace {
 constexpr std::string_view kPrefix = "schemas/";
 constexpr std::string_view kSuffix = ".schema.json";
 
-// "/lines/0/quantity" -> "lines[0].quantity": the way a client names a field.
-std::string friendly_path(std::string_view pointer) {
+// The validator's pointer as a client names the field: /lines/0/quantity -> lines[0].quantity. Built
+// from the tokens, so keys are taken as they are (no ~1 or %20 escapes) and a key "1" stays a key.
+std::string friendly_path(const rapidjson::Pointer& pointer) {
   std::string out;
-  size_t i = 0;
-  while (i < pointer.size()) {
-    size_t next = pointer.find('/', i + 1);
-    std::string_view token = pointer.substr(i + 1, next == std::string_view::npos ? std::string_view::npos : next - i - 1);
-    const bool index = !token.empty() && token.find_first_not_of("0123456789") == std::string_view::npos;
-    if (index) {
-      out += fmt::format("[{}]", token);
+  for (size_t i = 0; i < pointer.GetTokenCount(); ++i) {
+    const auto& token = pointer.GetTokens()[i];
+    if (token.index != rapidjson::kPointerInvalidIndex) {
+      out += fmt::format("[{}]", token.index);
     } else {
       if (!out.empty()) out += '.';
-      out += token;
+      out.append(token.name, token.length);
     }
-    if (next == std::string_view::npos) break;
-    i = next;
   }
   return out;
 }
@@ -71,7 +67,10 @@ SchemaSet::SchemaSet() : impl_(std::make_unique<Impl>()) {
 SchemaSet::~SchemaSet() = default;
 
 const SchemaSet& SchemaSet::instance() {
-  static const SchemaSet set;
+  // Per thread, not per process: RapidJSON 1.1's regex (the `pattern` keyword) keeps its matching
+  // state inside the compiled schema, so two threads validating against one SchemaDocument crash
+  // (seen as a SIGSEGV in GenericRegex::SearchWithAnchoring under concurrent POSTs).
+  thread_local const SchemaSet set;
   return set;
 }
 
@@ -88,18 +87,11 @@ std::optional<SchemaError> SchemaSet::validate(std::string_view name, const rapi
   rapidjson::SchemaValidator validator(*compiled.schema);
   if (doc.Accept(validator)) return std::nullopt;
 
-  rapidjson::StringBuffer doc_ptr_buf;
-  validator.GetInvalidDocumentPointer().StringifyUriFragment(doc_ptr_buf);
-  rapidjson::StringBuffer schema_ptr_buf;
-  validator.GetInvalidSchemaPointer().Stringify(schema_ptr_buf);
+  const auto& doc_pointer = validator.GetInvalidDocumentPointer();
   const std::string keyword = validator.GetInvalidSchemaKeyword();
-
-  // The URI fragment form starts with '#'; drop it to get a plain JSON pointer.
-  std::string doc_pointer = doc_ptr_buf.GetString();
-  if (!doc_pointer.empty() && doc_pointer[0] == '#') doc_pointer.erase(0, 1);
   const std::string field = friendly_path(doc_pointer);
-  const rapidjson::Value* schema_node = rapidjson::Pointer(schema_ptr_buf.GetString()).Get(compiled.raw);
-  const rapidjson::Value* instance = rapidjson::Pointer(doc_pointer.c_str()).Get(doc);
+  const rapidjson::Value* schema_node = validator.GetInvalidSchemaPointer().Get(compiled.raw);
+  const rapidjson::Value* instance = doc_pointer.Get(doc);
   const rapidjson::Value* rule = nullptr;
   if (schema_node != nullptr && schema_node->IsObject()) {
     auto it = schema_node->FindMember(keyword.c_str());
@@ -111,21 +103,16 @@ std::optional<SchemaError> SchemaSet::validate(std::string_view name, const rapi
       if (!instance->HasMember(req)) return SchemaError{join(field, req.GetString()), "is required"};
     }
   }
-  if (keyword == "additionalProperties" && instance != nullptr && instance->IsObject() && schema_node != nullptr) {
-    auto props = schema_node->FindMember("properties");
-    for (const auto& m : instance->GetObject()) {
-      if (props == schema_node->MemberEnd() || !props->value.HasMember(m.name)) {
-        return SchemaError{join(field, m.name.GetString()), "is not a known field"};
-      }
-    }
-  }
+  // RapidJSON points at the unknown member itself.
+  if (keyword == "additionalProperties") return SchemaError{field, "is not a known field"};
   std::string message;
   if (keyword == "type" && rule != nullptr && rule->IsString()) {
     message = fmt::format("must be of type {}", rule->GetString());
   } else if ((keyword == "minimum" || keyword == "maximum") && rule != nullptr && rule->IsNumber()) {
     message = fmt::format("must be {} {}", keyword == "minimum" ? ">=" : "<=", number_text(*rule));
   } else if ((keyword == "minItems" || keyword == "maxItems") && rule != nullptr) {
-    message = fmt::format("must have at {} {} items", keyword == "minItems" ? "least" : "most", number_text(*rule));
+    const std::string n = number_text(*rule);
+    message = fmt::format("must have at {} {} item{}", keyword == "minItems" ? "least" : "most", n, n == "1" ? "" : "s");
   } else if ((keyword == "minLength" || keyword == "maxLength") && rule != nullptr) {
     message = fmt::format("must be at {} {} characters long", keyword == "minLength" ? "least" : "most",
                           number_text(*rule));

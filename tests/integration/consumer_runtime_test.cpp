@@ -1,0 +1,221 @@
+// Guarantee 3 and 6 in the consumer runtime, with the orders role: effect-once under redelivery and
+// crashes, poison records to the dead-letter topic without stopping, recovery from a lost database.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <librdkafka/rdkafkacpp.h>
+
+#include <future>
+#include <map>
+#include <random>
+
+#include "orderflow/envelope.hpp"
+#include "orderflow/ids.hpp"
+#include "orderflow/kafka.hpp"
+#include "pipeline.hpp"
+#include "test_env.hpp"
+
+using namespace orderflow;
+using namespace std::chrono_literals;
+
+namespace {
+
+test::Pipeline& pipeline() {
+  static test::Pipeline p(test::Pipeline::Options{.api = false, .roles = {"orders"}, .env = {}});
+  return p;
+}
+
+kafka::Producer& producer() {
+  static kafka::Producer p(kafka::ProducerOptions{pipeline().config().kafka_brokers, "test", 10000, 1});
+  return p;
+}
+
+// Produces raw bytes to orders.commands and waits for the broker's ack.
+void produce_raw(const std::string& key, const std::string& value) {
+  std::promise<bool> acked;
+  ASSERT_TRUE(producer().produce(pipeline().topic("orders.commands"), key, value, {},
+                                 [&](const kafka::DeliveryResult& r) { acked.set_value(r.ok); }));
+  ASSERT_TRUE(acked.get_future().get());
+}
+
+std::string place_order_message(const std::string& customer, const std::string& key) {
+  const std::string order_id = order_id_for(customer, key);
+  return encode(make_envelope("PlaceOrder", order_id,
+                              R"({"order_id":")" + order_id + R"(","customer_id":")" + customer +
+                                  R"(","idempotency_key":")" + key + R"(","lines":[{"sku":"S1","quantity":1}]})"));
+}
+
+// Produces n PlaceOrder commands for `customer` without waiting for each ack; returns when all are acked.
+void produce_orders(const std::string& customer, int n, int first = 0) {
+  std::atomic<int> acked{0};
+  for (int i = first; i < first + n; ++i) {
+    const std::string key = "k" + std::to_string(i);
+    std::string err;
+    while (!producer().produce(pipeline().topic("orders.commands"), order_id_for(customer, key),
+                               place_order_message(customer, key), {},
+                               [&](const kafka::DeliveryResult& r) { acked += r.ok ? 1 : 0; }, &err)) {
+      std::this_thread::sleep_for(10ms);  // local queue full: let it drain
+    }
+  }
+  ASSERT_TRUE(producer().flush(30s));
+  ASSERT_EQ(acked.load(), n);
+}
+
+std::string orders_of(const std::string& customer) {
+  return pipeline().sql("SELECT count(*) FROM orders.orders WHERE customer_id = '" + customer + "'");
+}
+std::string lines_of(const std::string& customer) {
+  return pipeline().sql(
+      "SELECT count(*) FROM orders.order_lines l JOIN orders.orders o USING (order_id) WHERE o.customer_id = '" +
+      customer + "'");
+}
+
+int64_t consumed() {
+  const auto v = pipeline().sql("SELECT coalesce(sum(next_offset), 0) FROM runtime.consumer_offsets WHERE topic = '" +
+                                pipeline().topic("orders.commands") + "'");
+  return std::stoll(v);
+}
+int64_t produced() {
+  return kafka::end_offset_total(pipeline().config().kafka_brokers, pipeline().topic("orders.commands"));
+}
+bool caught_up() { return consumed() == produced(); }
+
+}  // namespace
+
+TEST(ConsumerRuntime, DuplicateRecordsInTheTopicMakeOneOrder) {
+  const std::string customer = test::unique("dup");
+  const std::string message = place_order_message(customer, "k");
+  for (int i = 0; i < 3; ++i) produce_raw(order_id_for(customer, "k"), message);
+  ASSERT_TRUE(test::wait_until(caught_up, 30s));
+  EXPECT_EQ(orders_of(customer), "1");
+  EXPECT_EQ(lines_of(customer), "1");
+}
+
+TEST(ConsumerRuntime, ReplayingThePartitionsFromZeroChangesNothing) {
+  const std::string customer = test::unique("replay");
+  produce_orders(customer, 50);
+  ASSERT_TRUE(test::wait_until(caught_up, 30s));
+  ASSERT_EQ(orders_of(customer), "50");
+  const auto total_before = pipeline().sql("SELECT count(*) FROM orders.orders");
+
+  // Forget the stored offsets: on restart the worker seeks to 0 and sees every record again.
+  ASSERT_EQ(pipeline().worker("orders").stop(SIGTERM), 0);
+  test::sql_exec(pipeline().dsn(), "DELETE FROM runtime.consumer_offsets");
+  pipeline().start_worker("orders");
+  ASSERT_TRUE(test::wait_until(caught_up, 60s));
+  EXPECT_EQ(orders_of(customer), "50");
+  EXPECT_EQ(lines_of(customer), "50");
+  EXPECT_EQ(pipeline().sql("SELECT count(*) FROM orders.orders"), total_before);
+}
+
+TEST(ConsumerRuntime, StoredOffsetsWinOverKafkasCommittedOffsets) {
+  // Kafka's committed offsets are only for lag tools: if they say "done" but the database does not,
+  // the records are applied again (here: after the orders were deleted, they come back).
+  const std::string customer = test::unique("dbwins");
+  produce_orders(customer, 10);
+  ASSERT_TRUE(test::wait_until(caught_up, 30s));
+  ASSERT_EQ(pipeline().worker("orders").stop(SIGTERM), 0);
+  test::sql_exec(pipeline().dsn(), "BEGIN; DELETE FROM orders.order_lines l USING orders.orders o WHERE l.order_id = "
+                                   "o.order_id AND o.customer_id = '" + customer + "'; DELETE FROM orders.orders WHERE "
+                                   "customer_id = '" + customer + "'; DELETE FROM runtime.consumer_offsets; COMMIT;");
+  pipeline().start_worker("orders");
+  ASSERT_TRUE(test::wait_until(caught_up, 60s));
+  EXPECT_EQ(orders_of(customer), "10");
+}
+
+TEST(ConsumerRuntime, PoisonRecordsGoToTheDeadLetterTopicAndTheWorkerGoesOn) {
+  const std::string customer = test::unique("poison");
+  const std::string dlq = pipeline().topic("orders.commands.dlq");
+  const size_t dlq_before = test::read_topic(pipeline().config().kafka_brokers, dlq).size();
+  produce_raw("k1", "this is not json");
+  produce_raw("k2", R"({"id":"x","type":"PlaceOrder"})");  // envelope fails its schema
+  produce_raw("k3", encode(make_envelope("PlaceOrder", "k3", R"({"order_id":"nope"})")));  // payload fails
+  produce_raw("k4", encode(make_envelope("Mystery", "k4", "{}")));  // unknown type
+  produce_raw(order_id_for(customer, "after"), place_order_message(customer, "after"));
+  ASSERT_TRUE(test::wait_until([&] { return orders_of(customer) == "1"; }, 30s)) << "the worker stopped";
+  std::vector<std::string> dead;
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        dead = test::read_topic(pipeline().config().kafka_brokers, dlq);
+        return dead.size() >= dlq_before + 4;
+      },
+      30s));
+  ASSERT_EQ(dead.size(), dlq_before + 4);
+  // The dead letters are the original bytes, unchanged.
+  EXPECT_NE(std::find(dead.begin(), dead.end(), "this is not json"), dead.end());
+}
+
+TEST(ConsumerRuntime, DeadLetterHeadersSayWhyAndWhere) {
+  const std::string key = test::unique("why");
+  produce_raw(key, "{broken");
+  const std::string dlq = pipeline().topic("orders.commands.dlq");
+  // Read the DLQ with headers.
+  std::string err;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", pipeline().config().kafka_brokers, err);
+  conf->set("group.id", test::unique("dlqreader"), err);
+  conf->set("auto.offset.reset", "earliest", err);
+  std::unique_ptr<RdKafka::KafkaConsumer> consumer(RdKafka::KafkaConsumer::create(conf.get(), err));
+  consumer->subscribe({dlq});
+  std::map<std::string, std::string> headers;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (headers.empty() && std::chrono::steady_clock::now() < deadline) {
+    std::unique_ptr<RdKafka::Message> m(consumer->consume(200));
+    if (m->err() != RdKafka::ERR_NO_ERROR || m->key() == nullptr || *m->key() != key) continue;
+    for (const auto& h : m->headers()->get_all()) {
+      headers[h.key()] = std::string(static_cast<const char*>(h.value()), h.value_size());
+    }
+  }
+  consumer->close();
+  ASSERT_FALSE(headers.empty()) << "no dead letter for " << key;
+  EXPECT_NE(headers["dlq.reason"].find("not JSON"), std::string::npos) << headers["dlq.reason"];
+  EXPECT_EQ(headers["dlq.source.topic"], pipeline().topic("orders.commands"));
+  EXPECT_FALSE(headers["dlq.source.offset"].empty());
+  EXPECT_EQ(headers["dlq.consumer"], "orders");
+}
+
+TEST(ConsumerRuntime, KilledWorkerLosesAndDuplicatesNothing) {
+  // kill -9 at random moments while records flow: every record is applied exactly once in the end.
+  const std::string customer = test::unique("crash");
+  constexpr int kOrders = 3000;
+  std::thread feeder([&] { produce_orders(customer, kOrders); });
+  std::mt19937 rng(std::random_device{}());
+  for (int i = 0; i < 4; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200 + rng() % 600));
+    pipeline().worker("orders").kill9();
+    pipeline().start_worker("orders");
+  }
+  feeder.join();
+  ASSERT_TRUE(test::wait_until(caught_up, 120s));
+  EXPECT_EQ(orders_of(customer), std::to_string(kOrders));
+  EXPECT_EQ(lines_of(customer), std::to_string(kOrders));
+}
+
+TEST(ConsumerRuntime, SigtermFinishesTheBatchAndExitsCleanly) {
+  const std::string customer = test::unique("term");
+  std::thread feeder([&] { produce_orders(customer, 1000); });
+  std::this_thread::sleep_for(300ms);
+  const int status = pipeline().worker("orders").stop(SIGTERM, 20000);
+  feeder.join();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "status " << status;
+  pipeline().start_worker("orders");
+  ASSERT_TRUE(test::wait_until(caught_up, 60s));
+  EXPECT_EQ(orders_of(customer), "1000");
+}
+
+TEST(ConsumerRuntime, LostDatabaseConnectionsAreRetriedWithoutSkipping) {
+  const std::string customer = test::unique("dbdown");
+  std::thread feeder([&] { produce_orders(customer, 500); });
+  for (int i = 0; i < 5; ++i) {
+    std::this_thread::sleep_for(100ms);
+    // Cut every connection of this pipeline's database (the worker's included).
+    test::sql_exec(test::stack().pg_dsn,
+                   "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '" +
+                       pipeline().sql("SELECT current_database()") + "' AND pid <> pg_backend_pid()");
+  }
+  feeder.join();
+  ASSERT_TRUE(test::wait_until(caught_up, 60s));
+  EXPECT_EQ(orders_of(customer), "500");
+  EXPECT_TRUE(pipeline().worker("orders").running());
+}

@@ -1,0 +1,102 @@
+// What ops rely on: /healthz, /readyz, /metrics on every process, Prometheus scraping them, and a 503
+// (not a hang, not a 202) when Kafka does not confirm.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+
+#include "orderflow/json.hpp"
+#include "pipeline.hpp"
+#include "test_env.hpp"
+
+using namespace orderflow;
+using namespace std::chrono_literals;
+
+namespace {
+
+test::Pipeline& pipeline() {
+  static test::Pipeline p;
+  return p;
+}
+
+}  // namespace
+
+TEST(Ops, ApiHealthReadinessAndMetrics) {
+  auto c = pipeline().client();
+  EXPECT_EQ(c.get("/healthz").status, 200);
+  const auto ready = c.get("/readyz");
+  EXPECT_EQ(ready.status, 200) << ready.body;
+  EXPECT_NE(ready.body.find("\"kafka\":true"), std::string::npos);
+  ASSERT_EQ(c.post_json("/v1/orders", R"({"customer_id":"ops","lines":[{"sku":"A","quantity":1}]})",
+                        {{"Idempotency-Key", test::unique("k")}})
+                .status,
+            202);
+  const auto m = c.get("/metrics");
+  ASSERT_EQ(m.status, 200);
+  EXPECT_NE(m.body.find(R"(orderflow_http_requests_total{route="/v1/orders",status="202"})"), std::string::npos);
+  EXPECT_NE(m.body.find("orderflow_http_request_seconds_bucket"), std::string::npos);
+  EXPECT_NE(m.body.find(R"(orderflow_kafka_produce_seconds_count{result="ok"})"), std::string::npos);
+}
+
+TEST(Ops, WorkerHealthReadinessAndMetrics) {
+  http::Client c("127.0.0.1", pipeline().metrics_port("orders"));
+  EXPECT_EQ(c.get("/healthz").status, 200);
+  EXPECT_EQ(c.get("/readyz").status, 200);
+  auto api = pipeline().client();
+  ASSERT_EQ(api.post_json("/v1/orders", R"({"customer_id":"ops2","lines":[{"sku":"A","quantity":1}]})",
+                          {{"Idempotency-Key", test::unique("k")}})
+                .status,
+            202);
+  ASSERT_TRUE(test::wait_until(
+      [&] { return c.get("/metrics").body.find(R"(orderflow_consumer_records_total{role="orders"} 0)") == std::string::npos; },
+      20s));
+  const auto m = c.get("/metrics").body;
+  EXPECT_NE(m.find("orderflow_batch_records_bucket"), std::string::npos);
+  EXPECT_NE(m.find("orderflow_db_transaction_seconds_count"), std::string::npos);
+  EXPECT_NE(m.find("orderflow_consumer_lag{"), std::string::npos);
+  EXPECT_NE(m.find("orderflow_outbox_published_total"), std::string::npos);
+}
+
+TEST(Ops, PrometheusScrapesTheApiAndTheWorker) {
+  const auto& s = test::stack();
+  const std::string targets = "127.0.0.1:" + std::to_string(pipeline().api_port()) + " 127.0.0.1:" +
+                              std::to_string(pipeline().metrics_port("orders"));
+  const std::string cmd = std::string(ORDERFLOW_SOURCE_DIR) + "/infra/prometheus.sh targets " + s.state_dir + " " + targets;
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  http::Client prom("127.0.0.1", s.prometheus_port);
+  // Both targets up...
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        const auto r = prom.get("/api/v1/query?query=sum(up%7Bjob%3D%22orderflow%22%7D)");
+        return r.body.find(R"("value":[)") != std::string::npos && r.body.find(R"(,"2"]})") != std::string::npos;
+      },
+      60s, 500ms));
+  // ...and a metric of ours has a value.
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        const auto r = prom.get("/api/v1/query?query=orderflow_http_requests_total");
+        return r.status == 200 && r.body.find("orderflow_http_requests_total") != std::string::npos;
+      },
+      30s, 500ms));
+}
+
+TEST(Ops, ApiAnswers503WhenKafkaDoesNotConfirm) {
+  // An api whose broker address leads nowhere: the produce times out and the client hears 503.
+  const uint16_t port = test::free_port();
+  test::Process api("api-no-kafka", {test::binary("orderflow-api")},
+                    {{"ORDERFLOW_KAFKA_BROKERS", "127.0.0.1:" + std::to_string(test::free_port())},
+                     {"ORDERFLOW_PG_DSN", pipeline().dsn()},
+                     {"ORDERFLOW_API_PORT", std::to_string(port)},
+                     {"ORDERFLOW_PRODUCE_TIMEOUT_MS", "1500"}},
+                    test::stack().state_dir + "/logs/api-no-kafka.log");
+  api.start();
+  http::Client c("127.0.0.1", port, 20s);
+  ASSERT_TRUE(test::wait_until([&] { return c.get("/healthz").status == 200; }, 20s));
+  EXPECT_EQ(c.get("/readyz").status, 503);
+  const auto started = std::chrono::steady_clock::now();
+  const auto r = c.post_json("/v1/orders", R"({"customer_id":"x","lines":[{"sku":"A","quantity":1}]})",
+                             {{"Idempotency-Key", "k"}});
+  const auto waited = std::chrono::steady_clock::now() - started;
+  EXPECT_EQ(r.status, 503) << r.body;
+  EXPECT_NE(r.body.find("kafka_unavailable"), std::string::npos);
+  EXPECT_LT(waited, 10s);
+}

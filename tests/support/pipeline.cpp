@@ -1,0 +1,79 @@
+#include "pipeline.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "orderflow/kafka.hpp"
+#include "orderflow/pg.hpp"
+#include "orderflow/topics.hpp"
+#include "test_env.hpp"
+
+namespace orderflow::test {
+
+Pipeline::Pipeline(Options options) : options_(std::move(options)) {
+  const auto& s = stack();
+  const std::string name = unique("of");
+  sql_exec(s.pg_dsn, "CREATE DATABASE " + name);
+  config_.kafka_brokers = s.kafka_brokers;
+  config_.pg_dsn = "host=127.0.0.1 port=" + std::to_string(s.pg_port) + " user=orderflow dbname=" + name;
+  config_.topic_prefix = name + ".";
+  config_.api_port = free_port();
+  log_dir_ = s.state_dir + "/logs/" + name;
+  ::mkdir((s.state_dir + "/logs").c_str(), 0755);
+  ::mkdir(log_dir_.c_str(), 0755);
+
+  auto conn = pg::connect(config_.pg_dsn);
+  pg::migrate(*conn);
+  kafka::create_topics(config_.kafka_brokers, config_.topic_prefix, topic_manifest());
+
+  for (const auto& role : options_.roles) start_worker(role);
+  if (options_.api) {
+    api_ = std::make_unique<Process>("api", std::vector<std::string>{binary("orderflow-api")}, env_for(0),
+                                     log_dir_ + "/api.log");
+    api_->start();
+    wait_ready(config_.api_port, *api_);
+  }
+}
+
+Pipeline::~Pipeline() {
+  if (api_) api_->stop();
+  for (auto& [_, w] : workers_) w->stop();
+}
+
+std::map<std::string, std::string> Pipeline::env_for(uint16_t metrics_port) const {
+  std::map<std::string, std::string> env = {
+      {"ORDERFLOW_KAFKA_BROKERS", config_.kafka_brokers},
+      {"ORDERFLOW_PG_DSN", config_.pg_dsn},
+      {"ORDERFLOW_TOPIC_PREFIX", config_.topic_prefix},
+      {"ORDERFLOW_API_PORT", std::to_string(config_.api_port)},
+      {"ORDERFLOW_METRICS_PORT", std::to_string(metrics_port)},
+      {"ORDERFLOW_LOG_LEVEL", "info"},
+  };
+  for (const auto& [k, v] : options_.env) env[k] = v;
+  return env;
+}
+
+void Pipeline::start_worker(const std::string& role) {
+  auto& port = metrics_ports_[role];
+  if (port == 0) port = free_port();
+  auto& w = workers_[role];
+  if (!w) {
+    w = std::make_unique<Process>(role, std::vector<std::string>{binary("orderflow-worker"), "--role", role},
+                                  env_for(port), log_dir_ + "/worker-" + role + ".log");
+  }
+  w->start();
+  wait_ready(port, *w);
+}
+
+void Pipeline::wait_ready(uint16_t port, Process& p) {
+  http::Client c("127.0.0.1", port, std::chrono::seconds(5));
+  const bool ok = wait_until([&] { return p.running() && c.get("/readyz").status == 200; }, std::chrono::seconds(60),
+                             std::chrono::milliseconds(100));
+  if (!ok) throw std::runtime_error("process not ready on port " + std::to_string(port) + ":\n" + p.log_tail());
+}
+
+std::string Pipeline::sql(const std::string& query) const { return sql_value(config_.pg_dsn, query); }
+
+}  // namespace orderflow::test

@@ -1,0 +1,39 @@
+#pragma once
+// What an integration test needs of the run's private stack (tests/stack.sh writes it to $DIR/env,
+// ORDERFLOW_TEST_STACK names DIR), plus small helpers: free ports, waiting, SQL, topics.
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace orderflow::test {
+
+struct StackInfo {
+  std::string state_dir;
+  std::string kafka_brokers;
+  std::string pg_dsn;  // the stack's `orderflow` database: tests create their own next to it
+  uint16_t pg_port = 0;
+  uint16_t prometheus_port = 0;
+};
+const StackInfo& stack();
+
+// Where the built binaries are (set by CMake).
+std::string binary(const std::string& name);
+
+uint16_t free_port();
+// Polls `condition` until true or `timeout`; returns its last value.
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout,
+                std::chrono::milliseconds every = std::chrono::milliseconds(50));
+
+// One value of a SQL query on `dsn` (empty string for NULL or no row).
+std::string sql_value(const std::string& dsn, const std::string& query);
+void sql_exec(const std::string& dsn, const std::string& statement);
+
+// A test-unique name, e.g. unique("t") -> "t_12345_3" (pid and counter).
+std::string unique(const std::string& prefix);
+
+// Every record value of `topic` from the start (reads until each partition's end at call time).
+std::vector<std::string> read_topic(const std::string& brokers, const std::string& topic);
+
+}  // namespace orderflow::test
