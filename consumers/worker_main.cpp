@@ -1,4 +1,4 @@
-// orderflow-worker: runs one role of the pipeline (--role orders|...) in the shared consumer runtime,
+// orderflow-worker: runs one role of the pipeline (--role inventory|orders|carts) in the shared consumer runtime,
 // with its outbox relay and its /metrics, /healthz, /readyz endpoint.
 #include <CLI/CLI.hpp>
 
@@ -12,12 +12,16 @@
 #include "orderflow/runtime/consumer_loop.hpp"
 #include "orderflow/runtime/outbox_relay.hpp"
 #include "orderflow/shutdown.hpp"
+#include "carts/cart_role.hpp"
+#include "inventory/inventory_role.hpp"
 #include "orders/order_role.hpp"
 
 namespace {
 
 const std::map<std::string, std::function<std::unique_ptr<orderflow::runtime::Role>()>> kRoles = {
-    {"orders", [] { return std::make_unique<orderflow::consumers::OrderRole>(); }},
+    {"inventory", [] { return std::make_unique<orderflow::inventory::InventoryRole>(); }},
+    {"orders", [] { return std::make_unique<orderflow::orders::OrderRole>(); }},
+    {"carts", [] { return std::make_unique<orderflow::carts::CartRole>(); }},
 };
 
 }  // namespace

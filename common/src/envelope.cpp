@@ -12,6 +12,13 @@ Envelope make_envelope(std::string type, std::string key, std::string payload_js
   return Envelope{random_uuid(), std::move(type), version, utc_now_iso8601(), std::move(key), std::move(payload_json)};
 }
 
+Envelope make_caused_envelope(const std::string& cause_id, std::string type, std::string key,
+                              std::string payload_json, const std::string& discriminator) {
+  Envelope e{name_uuid(cause_id + "/" + type + "/" + discriminator), std::move(type), 1, utc_now_iso8601(),
+             std::move(key), std::move(payload_json)};
+  return e;
+}
+
 std::string encode(const Envelope& e) {
   // The payload is already compact JSON: splice it in rather than parse and re-serialize it.
   rapidjson::StringBuffer buffer;

@@ -1,9 +1,10 @@
 #pragma once
-// The orders role: owns orders.orders and orders.order_lines.
-//   PlaceOrder -> the order, PENDING, with its lines; a PlaceOrder whose id exists is a retry: ignored.
+// The orders role: owns orders.orders and orders.order_lines and runs the order saga. Consumes
+// orders.commands (PlaceOrder, CancelOrder) and inventory.events (the answers to its reservations);
+// emits orders.events and inventory.commands through the outbox.
 #include "orderflow/runtime/role.hpp"
 
-namespace orderflow::consumers {
+namespace orderflow::orders {
 
 class OrderRole : public runtime::Role {
  public:
@@ -12,4 +13,4 @@ class OrderRole : public runtime::Role {
   void apply(pqxx::transaction_base& tx, std::vector<runtime::Record>& batch, runtime::Outbox& out) override;
 };
 
-}  // namespace orderflow::consumers
+}  // namespace orderflow::orders

@@ -21,6 +21,11 @@ struct Envelope {
 
 // Builds an envelope with a fresh random id and the current time.
 Envelope make_envelope(std::string type, std::string key, std::string payload_json, int version = 1);
+// An envelope caused by another message: its id is derived from the cause's id, the type and a
+// discriminator (e.g. the sku of one of several ReserveStock an order causes), so re-applying the cause
+// after a crash produces the same id, and a reader can drop the duplicate.
+Envelope make_caused_envelope(const std::string& cause_id, std::string type, std::string key,
+                              std::string payload_json, const std::string& discriminator = {});
 std::string encode(const Envelope& e);
 
 struct DecodeError {

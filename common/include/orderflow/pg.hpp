@@ -16,6 +16,17 @@ std::unique_ptr<pqxx::connection> connect_with_retry(const std::string& dsn, std
 // transaction, under an advisory lock so concurrent starters do not race. Returns how many ran.
 int migrate(pqxx::connection& conn);
 
+// "'a','b','c'": the quoted values of a container, for `IN (...)`. The container must not be empty.
+template <typename Container>
+std::string quoted_list(pqxx::transaction_base& tx, const Container& values) {
+  std::string out;
+  for (const auto& v : values) {
+    if (!out.empty()) out += ',';
+    out += tx.quote(v);
+  }
+  return out;
+}
+
 // A multi-row VALUES list builder: one round trip for a whole batch, values quoted by libpq.
 class ValuesList {
  public:

@@ -16,6 +16,10 @@ std::vector<TopicSpec> topic_manifest();
 
 namespace topics {
 inline constexpr const char* kOrdersCommands = "orders.commands";
+inline constexpr const char* kOrdersEvents = "orders.events";
+inline constexpr const char* kInventoryCommands = "inventory.commands";
+inline constexpr const char* kInventoryEvents = "inventory.events";
+inline constexpr const char* kCartsCommands = "carts.commands";
 inline std::string dlq(const std::string& topic) { return topic + ".dlq"; }
 }  // namespace topics
 

@@ -1,0 +1,31 @@
+#include "seed_demo.hpp"
+
+namespace orderflow::cli {
+
+void seed_demo(pqxx::connection& conn, std::ostream& out) {
+  struct Product {
+    const char* sku;
+    const char* name;
+    int price_cents;
+    int on_hand;
+  };
+  // POSTER-LTD has one unit: the demo's second order for it is rejected for short stock.
+  const Product products[] = {
+      {"TEE-BLK-M", "T-shirt, black, M", 1999, 100}, {"TEE-WHT-L", "T-shirt, white, L", 1999, 100},
+      {"MUG-LOGO", "Mug with logo", 1299, 50},       {"CAP-RED", "Cap, red", 1499, 25},
+      {"SOCKS-3P", "Socks, 3 pairs", 999, 200},      {"POSTER-LTD", "Poster, limited edition", 4999, 1},
+  };
+  pqxx::work tx(conn);
+  int added = 0;
+  for (const auto& p : products) {
+    added += tx.exec("INSERT INTO catalog.products (sku, name, price_cents) VALUES (" + tx.quote(p.sku) + "," +
+                     tx.quote(p.name) + "," + std::to_string(p.price_cents) + ") ON CONFLICT DO NOTHING")
+                 .affected_rows();
+    tx.exec("INSERT INTO inventory.stock (sku, on_hand, available) VALUES (" + tx.quote(p.sku) + "," +
+            std::to_string(p.on_hand) + "," + std::to_string(p.on_hand) + ") ON CONFLICT DO NOTHING");
+  }
+  tx.commit();
+  out << added << " product(s) added to the demo catalog\n";
+}
+
+}  // namespace orderflow::cli
