@@ -23,6 +23,10 @@ fi
 : "${ORDERFLOW_API_PORT:=8080}"
 : "${ORDERFLOW_METRICS_PORT:=9464}" # first worker's; the next ones use 9465, 9466, ...
 : "${KAFKA_VERSION:=4.1.1}"
+# Worker roles of the pipeline (infra/pipeline.sh), space-separated, in start
+# order; the i-th (from 0) serves /metrics on ORDERFLOW_METRICS_PORT + i.
+: "${ORDERFLOW_ROLES:=inventory orders carts}"
+: "${ORDERFLOW_API_THREADS:=2}" # Pistache worker threads of the api
 # Derived from the ports on every source (not defaults), so that a caller who
 # changes a port and sources again never keeps a stale address.
 ORDERFLOW_KAFKA_BROKERS="127.0.0.1:$ORDERFLOW_KAFKA_PORT"
@@ -33,5 +37,6 @@ ORDERFLOW_KAFKA_LIBS="$ORDERFLOW_CACHE_DIR/kafka-$KAFKA_VERSION/libs"
 export ORDERFLOW_STATE_DIR ORDERFLOW_CACHE_DIR ORDERFLOW_KAFKA_PORT \
   ORDERFLOW_KAFKA_CONTROLLER_PORT ORDERFLOW_PG_PORT ORDERFLOW_PROMETHEUS_PORT \
   ORDERFLOW_API_PORT ORDERFLOW_METRICS_PORT KAFKA_VERSION ORDERFLOW_KAFKA_LIBS \
+  ORDERFLOW_ROLES ORDERFLOW_API_THREADS \
   ORDERFLOW_KAFKA_BROKERS ORDERFLOW_PG_DSN
 unset _orderflow_root

@@ -35,7 +35,7 @@ free_port() {
 # reaped yet still answers kill -0, and pid 1 of a container may never reap).
 alive() {
   local st
-  { st=$(<"/proc/$1/stat"); } 2>/dev/null || return 1
+  { read -r st <"/proc/$1/stat"; } 2>/dev/null || return 1
   st=${st##*) }
   [[ ${st:0:1} != Z ]]
 }
