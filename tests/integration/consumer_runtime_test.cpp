@@ -99,9 +99,10 @@ TEST(ConsumerRuntime, ReplayingThePartitionsFromZeroChangesNothing) {
   ASSERT_EQ(orders_of(customer), "50");
   const auto total_before = pipeline().sql("SELECT count(*) FROM orders.orders");
 
-  // Forget the stored offsets: on restart the worker seeks to 0 and sees every record again.
+  // Forget the stored offsets and the processed message ids: on restart the worker seeks to 0 and
+  // applies every record again, so this checks that PlaceOrder itself is idempotent (by order id).
   ASSERT_EQ(pipeline().worker("orders").stop(SIGTERM), 0);
-  test::sql_exec(pipeline().dsn(), "DELETE FROM runtime.consumer_offsets");
+  test::sql_exec(pipeline().dsn(), "DELETE FROM runtime.consumer_offsets; DELETE FROM runtime.processed_messages");
   pipeline().start_worker("orders");
   ASSERT_TRUE(test::wait_until(caught_up, 60s));
   EXPECT_EQ(orders_of(customer), "50");
@@ -110,18 +111,36 @@ TEST(ConsumerRuntime, ReplayingThePartitionsFromZeroChangesNothing) {
 }
 
 TEST(ConsumerRuntime, StoredOffsetsWinOverKafkasCommittedOffsets) {
-  // Kafka's committed offsets are only for lag tools: if they say "done" but the database does not,
-  // the records are applied again (here: after the orders were deleted, they come back).
+  // Kafka's committed offsets are only for lag tools: if they say "done" but the database does not
+  // (no stored offsets, no processed ids), the records are applied again: the deleted orders come back.
   const std::string customer = test::unique("dbwins");
   produce_orders(customer, 10);
   ASSERT_TRUE(test::wait_until(caught_up, 30s));
   ASSERT_EQ(pipeline().worker("orders").stop(SIGTERM), 0);
   test::sql_exec(pipeline().dsn(), "BEGIN; DELETE FROM orders.order_lines l USING orders.orders o WHERE l.order_id = "
                                    "o.order_id AND o.customer_id = '" + customer + "'; DELETE FROM orders.orders WHERE "
-                                   "customer_id = '" + customer + "'; DELETE FROM runtime.consumer_offsets; COMMIT;");
+                                   "customer_id = '" + customer + "'; DELETE FROM runtime.consumer_offsets; "
+                                   "DELETE FROM runtime.processed_messages; COMMIT;");
   pipeline().start_worker("orders");
   ASSERT_TRUE(test::wait_until(caught_up, 60s));
   EXPECT_EQ(orders_of(customer), "10");
+}
+
+TEST(ConsumerRuntime, ARecordSeenAgainAfterItsOffsetIsSkippedByItsId) {
+  // The same message published twice, far apart (as a relay that crashed between send and delete
+  // does): the second copy is not applied, counted as a duplicate.
+  const std::string customer = test::unique("again");
+  const std::string message = place_order_message(customer, "k");
+  produce_raw(order_id_for(customer, "k"), message);
+  ASSERT_TRUE(test::wait_until(caught_up, 30s));
+  test::sql_exec(pipeline().dsn(), "DELETE FROM orders.order_lines l USING orders.orders o WHERE l.order_id = o.order_id"
+                                   " AND o.customer_id = '" + customer + "'; DELETE FROM orders.orders WHERE customer_id = '" +
+                                   customer + "'");
+  produce_raw(order_id_for(customer, "k"), message);
+  ASSERT_TRUE(test::wait_until(caught_up, 30s));
+  EXPECT_EQ(orders_of(customer), "0") << "the second copy was applied";
+  http::Client c("127.0.0.1", pipeline().metrics_port("orders"));
+  EXPECT_EQ(c.get("/metrics").body.find(R"(orderflow_duplicate_records_total{role="orders"} 0)"), std::string::npos);
 }
 
 TEST(ConsumerRuntime, PoisonRecordsGoToTheDeadLetterTopicAndTheWorkerGoesOn) {

@@ -76,4 +76,77 @@ void Pipeline::wait_ready(uint16_t port, Process& p) {
 
 std::string Pipeline::sql(const std::string& query) const { return sql_value(config_.pg_dsn, query); }
 
+std::string Pipeline::order_status(const std::string& order_id) const {
+  return sql("SELECT status FROM orders.orders WHERE order_id = '" + order_id + "'");
+}
+
+CommandResult Pipeline::run_ctl(const std::vector<std::string>& args, std::chrono::milliseconds timeout) const {
+  std::vector<std::string> argv = {binary("orderflow-ctl")};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run_command(argv, env_for(0), timeout);
+}
+
+const std::vector<std::string>& Pipeline::consumed_topics(const std::string& role) {
+  static const std::map<std::string, std::vector<std::string>> topics = {
+      {"orders", {"orders.commands", "inventory.events"}},
+      {"inventory", {"inventory.commands"}},
+      {"carts", {"carts.commands"}},
+  };
+  const auto it = topics.find(role);
+  if (it == topics.end()) throw std::logic_error("Pipeline::consumed_topics: add the topics of role " + role);
+  return it->second;
+}
+
+namespace {
+
+int64_t stored_total(const Pipeline& p, const std::string& group, const std::string& topic) {
+  return std::stoll(p.sql("SELECT coalesce(sum(next_offset), 0) FROM runtime.consumer_offsets WHERE group_id = '" +
+                          group + "' AND topic = '" + topic + "'"));
+}
+
+}  // namespace
+
+bool Pipeline::caught_up(const std::string& role) const {
+  for (const auto& t : consumed_topics(role)) {
+    if (stored_total(*this, config_.topic_prefix + role, topic(t)) !=
+        kafka::end_offset_total(config_.kafka_brokers, topic(t))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool Pipeline::quiescent() const {
+  // Ends first, then the stored offsets, then the outbox, then the ends again: when the offsets
+  // reached the first ends and the outbox has since been drained without adding a record, every
+  // effect of every record so far has been applied and published.
+  std::map<std::string, int64_t> ends;
+  for (const auto& role : options_.roles) {
+    for (const auto& t : consumed_topics(role)) ends[t] = kafka::end_offset_total(config_.kafka_brokers, topic(t));
+  }
+  for (const auto& role : options_.roles) {
+    for (const auto& t : consumed_topics(role)) {
+      if (stored_total(*this, config_.topic_prefix + role, topic(t)) != ends.at(t)) return false;
+    }
+  }
+  if (sql("SELECT count(*) FROM runtime.outbox") != "0") return false;
+  for (const auto& [t, end] : ends) {
+    if (kafka::end_offset_total(config_.kafka_brokers, topic(t)) != end) return false;
+  }
+  return true;
+}
+
+std::string Pipeline::progress() const {
+  std::string out;
+  for (const auto& role : options_.roles) {
+    out += role + ":";
+    for (const auto& t : consumed_topics(role)) {
+      out += " " + t + " stored " + std::to_string(stored_total(*this, config_.topic_prefix + role, topic(t))) +
+             "/end " + std::to_string(kafka::end_offset_total(config_.kafka_brokers, topic(t)));
+    }
+    out += "; ";
+  }
+  return out + "outbox rows " + sql("SELECT count(*) FROM runtime.outbox");
+}
+
 }  // namespace orderflow::test

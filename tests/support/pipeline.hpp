@@ -9,6 +9,7 @@
 #include "orderflow/config.hpp"
 #include "orderflow/http_client.hpp"
 #include "process.hpp"
+#include "test_env.hpp"
 
 namespace orderflow::test {
 
@@ -36,6 +37,23 @@ class Pipeline {
   void start_worker(const std::string& role);
   uint16_t metrics_port(const std::string& role) const { return metrics_ports_.at(role); }
   std::string sql(const std::string& query) const;
+  // An order's status from orders.orders ("" while the order does not exist).
+  std::string order_status(const std::string& order_id) const;
+
+  // Runs `orderflow-ctl <args>` with this pipeline's configuration in its environment.
+  CommandResult run_ctl(const std::vector<std::string>& args,
+                        std::chrono::milliseconds timeout = std::chrono::seconds(60)) const;
+
+  // The topics a role consumes (its group is topic_prefix + role). Throws for a role it does not know.
+  static const std::vector<std::string>& consumed_topics(const std::string& role);
+  // True when the role's group has stored (in runtime.consumer_offsets) the end offset of every
+  // partition of every topic it consumes.
+  bool caught_up(const std::string& role) const;
+  // True when nothing is in flight: every running role caught up, the outbox empty, and no record
+  // appeared on any consumed topic meanwhile. Poll it with wait_until.
+  bool quiescent() const;
+  // "role: stored/end ..." for every role, outbox rows: for failure messages.
+  std::string progress() const;
 
  private:
   std::map<std::string, std::string> env_for(uint16_t metrics_port) const;

@@ -1,11 +1,17 @@
 #include "test_env.hpp"
 
 #include <librdkafka/rdkafkacpp.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <cstdlib>
 #include <fstream>
 #include <map>
@@ -14,6 +20,8 @@
 #include <set>
 #include <stdexcept>
 #include <thread>
+
+extern char** environ;
 
 namespace orderflow::test {
 
@@ -86,6 +94,84 @@ void sql_exec(const std::string& dsn, const std::string& statement) {
   pqxx::connection c(dsn);
   pqxx::nontransaction tx(c);
   tx.exec(statement);
+}
+
+std::vector<std::vector<std::string>> sql_rows(const std::string& dsn, const std::string& query) {
+  pqxx::connection c(dsn);
+  pqxx::nontransaction tx(c);
+  std::vector<std::vector<std::string>> out;
+  for (const auto& row : tx.exec(query)) {
+    std::vector<std::string> values;
+    for (const auto& field : row) values.push_back(field.is_null() ? "" : field.as<std::string>());
+    out.push_back(std::move(values));
+  }
+  return out;
+}
+
+void seed_product(const std::string& dsn, const std::string& sku, int64_t price_cents, int64_t on_hand) {
+  pqxx::connection c(dsn);
+  pqxx::work tx(c);
+  tx.exec("INSERT INTO catalog.products (sku, name, price_cents) VALUES (" + tx.quote(sku) + ", " +
+          tx.quote("product " + sku) + ", " + std::to_string(price_cents) + ")");
+  tx.exec("INSERT INTO inventory.stock (sku, on_hand, available) VALUES (" + tx.quote(sku) + ", " +
+          std::to_string(on_hand) + ", " + std::to_string(on_hand) + ")");
+  tx.commit();
+}
+
+CommandResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                          std::chrono::milliseconds timeout) {
+  // Everything the child needs is built before fork(): only async-signal-safe calls after it.
+  std::map<std::string, std::string> merged;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string kv(*e);
+    const auto eq = kv.find('=');
+    if (eq != std::string::npos) merged[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  for (const auto& [k, v] : env) merged[k] = v;
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : merged) env_strings.push_back(k + "=" + v);
+  std::vector<std::string> args_copy = argv;
+  std::vector<char*> envp, args;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  for (auto& s : args_copy) args.push_back(s.data());
+  args.push_back(nullptr);
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe failed");
+  const pid_t pid = ::fork();
+  if (pid < 0) throw std::runtime_error("fork failed");
+  if (pid == 0) {
+    ::dup2(fds[1], 1);
+    ::dup2(fds[1], 2);
+    ::execve(args[0], args.data(), envp.data());
+    ::_exit(127);
+  }
+  ::close(fds[1]);
+  CommandResult result;
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  bool timed_out = false;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      break;
+    }
+    pollfd pfd{fds[0], POLLIN, 0};
+    const int r = ::poll(&pfd, 1, static_cast<int>(std::min<int64_t>(left.count(), 200)));
+    if (r < 0 && errno != EINTR) break;
+    if (r <= 0) continue;
+    char buf[4096];
+    const ssize_t n = ::read(fds[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;  // EOF: the child (and anything it started) closed the pipe
+    result.output.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fds[0]);
+  if (timed_out) ::kill(pid, SIGKILL);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  result.exit_code = (!timed_out && WIFEXITED(status)) ? WEXITSTATUS(status) : -1;
+  return result;
 }
 
 std::string unique(const std::string& prefix) {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,20 @@ bool wait_until(const std::function<bool()>& condition, std::chrono::millisecond
 // One value of a SQL query on `dsn` (empty string for NULL or no row).
 std::string sql_value(const std::string& dsn, const std::string& query);
 void sql_exec(const std::string& dsn, const std::string& statement);
+
+// Every row of a SQL query on `dsn`, each value as text ("" for NULL).
+std::vector<std::vector<std::string>> sql_rows(const std::string& dsn, const std::string& query);
+
+// A catalog product and its stock (on_hand = available = `on_hand`, nothing reserved).
+void seed_product(const std::string& dsn, const std::string& sku, int64_t price_cents, int64_t on_hand);
+
+// Runs a program to completion (argv[0] is its path) with extra environment; stdout and stderr together.
+struct CommandResult {
+  int exit_code = -1;  // -1 when it was killed by a signal or ran past the timeout
+  std::string output;
+};
+CommandResult run_command(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                          std::chrono::milliseconds timeout = std::chrono::seconds(60));
 
 // A test-unique name, e.g. unique("t") -> "t_12345_3" (pid and counter).
 std::string unique(const std::string& prefix);

@@ -3,6 +3,7 @@
 #include <librdkafka/rdkafkacpp.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <thread>
@@ -11,6 +12,7 @@
 #include "orderflow/metrics.hpp"
 #include "orderflow/pg.hpp"
 #include "orderflow/runtime/offset_store.hpp"
+#include "orderflow/runtime/processed_messages.hpp"
 #include "orderflow/runtime/worker_metrics.hpp"
 #include "orderflow/shutdown.hpp"
 
@@ -39,6 +41,7 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
   Role& role;
   const std::string group;
   OffsetStore offsets;
+  ProcessedMessages processed;
   Outbox outbox;
   WorkerMetrics metrics;
   std::unique_ptr<pqxx::connection> conn;
@@ -49,7 +52,7 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
   std::vector<MessagePtr> carry;    // records consumed while a void batch was retried: the next batch's start
 
   Impl(const Config& c, Role& r)
-      : config(c), role(r), group(c.topic(r.name())), offsets(group), outbox(c, r.name()), metrics(r.name()) {}
+      : config(c), role(r), group(c.topic(r.name())), offsets(group), processed(group), outbox(c, r.name()), metrics(r.name()) {}
 
   // ---- database connection ------------------------------------------------------------------------
   bool ensure_connection() {
@@ -162,6 +165,19 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
     return batch;
   }
 
+  static Record copy_of(const Record& r) {
+    Record c;
+    c.topic = r.topic;
+    c.partition = r.partition;
+    c.offset = r.offset;
+    c.timestamp_ms = r.timestamp_ms;
+    c.key = r.key;
+    c.value = r.value;
+    c.envelope = r.envelope;
+    c.payload.CopyFrom(r.payload, c.payload.GetAllocator());
+    return c;
+  }
+
   struct Decoded {
     std::vector<Record> good;
     std::vector<std::pair<Record, std::string>> bad;  // record and why it is a dead letter
@@ -190,16 +206,29 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
     return d;
   }
 
-  // One transaction: role state + dead letters + outbox + offsets. With `isolate`, each record runs
-  // in its own savepoint and a record that throws becomes a dead letter instead of failing the batch.
+  // One transaction: role state + dead letters + outbox + offsets + processed ids. With `isolate`, each
+  // record runs in its own savepoint and a record that throws becomes a dead letter instead of failing
+  // the batch.
   void apply_batch(Decoded& d, bool isolate) {
     const auto started = Clock::now();
     outbox.clear();
     pqxx::work tx(*conn);
+    // Records applied before are left out. Usually there are none; otherwise the role works on copies,
+    // since a retry of this transaction must see every record again.
+    const auto is_new = processed.mark(tx, d.good);
+    std::vector<Record> copies;
+    std::vector<Record>* records = &d.good;
+    if (std::find(is_new.begin(), is_new.end(), false) != is_new.end()) {
+      for (size_t i = 0; i < d.good.size(); ++i) {
+        if (is_new[i]) copies.push_back(copy_of(d.good[i]));
+      }
+      metrics.add_duplicates(d.good.size() - copies.size());
+      records = &copies;
+    }
     if (!isolate) {
-      role.apply(tx, d.good, outbox);
+      role.apply(tx, *records, outbox);
     } else {
-      for (auto& r : d.good) {
+      for (auto& r : *records) {
         const size_t queued = outbox.size();
         std::vector<Record> one;
         one.push_back(std::move(r));

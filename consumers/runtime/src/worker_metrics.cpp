@@ -23,6 +23,11 @@ WorkerMetrics::WorkerMetrics(const std::string& role)
                    .Help("Batches retried after a database error")
                    .Register(metrics::registry())
                    .Add({{"role", role}})),
+      duplicates_(BuildCounter()
+                      .Name("orderflow_duplicate_records_total")
+                      .Help("Records skipped because their message id was applied before (replays, re-sends)")
+                      .Register(metrics::registry())
+                      .Add({{"role", role}})),
       batch_size_(BuildHistogram()
                       .Name("orderflow_batch_records")
                       .Help("Records per database transaction")

@@ -15,6 +15,7 @@ class WorkerMetrics {
   void add_applied(size_t good, size_t batch_size);
   void add_dead_letters(size_t n);
   void add_retry() { retries_.Increment(); }
+  void add_duplicates(size_t n) { duplicates_.Increment(static_cast<double>(n)); }
   void observe_transaction(double seconds) { tx_seconds_.Observe(seconds); }
   void observe_latency(double seconds) { latency_.Observe(seconds); }
   void set_lag(const std::string& topic, int32_t partition, int64_t lag);
@@ -25,6 +26,7 @@ class WorkerMetrics {
   prometheus::Counter& applied_;
   prometheus::Counter& dead_letters_;
   prometheus::Counter& retries_;
+  prometheus::Counter& duplicates_;
   prometheus::Histogram& batch_size_;
   prometheus::Histogram& tx_seconds_;
   prometheus::Histogram& latency_;

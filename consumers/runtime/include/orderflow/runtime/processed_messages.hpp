@@ -1,0 +1,24 @@
+#pragma once
+// The ids of the messages a consumer group has applied (runtime.processed_messages). A message seen
+// again, by a replay or because it was published twice, is dropped before the role sees it, in the
+// transaction that would have applied it: effect-once without every command having to be idempotent.
+#include <pqxx/pqxx>
+#include <string>
+#include <vector>
+
+#include "orderflow/runtime/record.hpp"
+
+namespace orderflow::runtime {
+
+class ProcessedMessages {
+ public:
+  explicit ProcessedMessages(std::string group) : group_(std::move(group)) {}
+  // Marks the records' envelope ids processed; returns, per record, whether it is new (false for an
+  // id processed before, and for a repeat within the batch). One round trip.
+  std::vector<bool> mark(pqxx::transaction_base& tx, const std::vector<Record>& records) const;
+
+ private:
+  std::string group_;
+};
+
+}  // namespace orderflow::runtime

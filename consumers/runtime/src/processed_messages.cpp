@@ -1,0 +1,25 @@
+#include "orderflow/runtime/processed_messages.hpp"
+
+#include <set>
+
+#include "orderflow/pg.hpp"
+
+namespace orderflow::runtime {
+
+std::vector<bool> ProcessedMessages::mark(pqxx::transaction_base& tx, const std::vector<Record>& records) const {
+  std::vector<bool> is_new(records.size(), false);
+  if (records.empty()) return is_new;
+  pg::ValuesList ids(tx);
+  for (const auto& r : records) ids.row(r.envelope.id);
+  std::set<std::string> fresh;
+  for (const auto& row : tx.exec("INSERT INTO runtime.processed_messages (group_id, message_id) SELECT " +
+                                 tx.quote(group_) + ", id::uuid FROM (VALUES " + ids.sql() +
+                                 ") AS v (id) ON CONFLICT DO NOTHING RETURNING message_id::text")) {
+    fresh.insert(row[0].as<std::string>());
+  }
+  // The first record of a fresh id is new; erasing the id from `fresh` makes its repeats old.
+  for (size_t i = 0; i < records.size(); ++i) is_new[i] = fresh.erase(records[i].envelope.id) == 1;
+  return is_new;
+}
+
+}  // namespace orderflow::runtime
