@@ -4,6 +4,7 @@
 //   seed-demo            add the demo catalog and its stock
 //   verify               check stock conservation, reservations and stuck orders; exit 1 on a violation
 //   reset-offsets ROLE   make a worker role replay its topics from the start on its next assignment
+//   prune-processed      forget the ids of messages applied more than --days ago
 #include <CLI/CLI.hpp>
 
 #include <iostream>
@@ -31,6 +32,10 @@ int main(int argc, char** argv) {
   auto* reset = app.add_subcommand("reset-offsets", "Replay a role's topics from the start (stop its workers first)");
   std::string role;
   reset->add_option("role", role, "Worker role: inventory, orders or carts")->required();
+  auto* prune = app.add_subcommand("prune-processed", "Forget processed message ids older than --days");
+  int days = 30;
+  prune->add_option("--days", days, "Age in days (keep it above the command topics' retention)")
+      ->check(CLI::Range(1, 3650));
   CLI11_PARSE(app, argc, argv);
   orderflow::init_logging("ctl", config.log_level);
   try {
@@ -47,6 +52,13 @@ int main(int argc, char** argv) {
       orderflow::cli::seed_demo(*conn, std::cout);
     } else if (*verify) {
       return orderflow::cli::verify(*conn, verify_options, std::cout) == 0 ? 0 : 1;
+    } else if (*prune) {
+      pqxx::work tx(*conn);
+      const auto n = tx.exec("DELETE FROM runtime.processed_messages WHERE processed_at < now() - interval '" +
+                             std::to_string(days) + " days'")
+                         .affected_rows();
+      tx.commit();
+      std::cout << "forgot " << n << " processed message id(s) older than " << days << " days\n";
     } else if (*reset) {
       pqxx::work tx(*conn);
       const auto n = tx.exec("DELETE FROM runtime.consumer_offsets WHERE group_id = " + tx.quote(config.topic(role)))

@@ -345,6 +345,14 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
 ConsumerLoop::ConsumerLoop(const Config& config, Role& role) : impl_(std::make_unique<Impl>(config, role)) {}
 ConsumerLoop::~ConsumerLoop() = default;
 void ConsumerLoop::run() { impl_->run(); }
-bool ConsumerLoop::ready() const { return impl_->db_ok.load() && impl_->subscribed.load(); }
+bool ConsumerLoop::ready() const {
+  if (!impl_->db_ok.load() || !impl_->subscribed.load()) return false;
+  // Kafka reachable: a metadata request (librdkafka handles are thread-safe; `consumer` is set before
+  // `subscribed` and lives as long as this object).
+  RdKafka::Metadata* md = nullptr;
+  const auto code = impl_->consumer->metadata(false, nullptr, &md, 1000);
+  std::unique_ptr<RdKafka::Metadata> owned(md);
+  return code == RdKafka::ERR_NO_ERROR;
+}
 
 }  // namespace orderflow::runtime
