@@ -26,6 +26,12 @@ struct Families {
   prometheus::Histogram& produce_failed =
       produce.Add({{"result", "failed"}}, orderflow::metrics::latency_buckets());
 
+  prometheus::Gauge& order_waiters = prometheus::BuildGauge()
+                                         .Name("orderflow_api_order_waiters")
+                                         .Help("GET /v1/orders/{id}?wait requests waiting for their order's decision")
+                                         .Register(orderflow::metrics::registry())
+                                         .Add({});
+
   // Family::Add is costly and takes the family's lock: each labelled series is looked up once.
   std::mutex mutex;
   std::map<std::pair<std::string, int>, prometheus::Counter*> counters;
@@ -60,5 +66,7 @@ void observe_produce(bool ok, double seconds) {
   auto& f = families();
   (ok ? f.produce_ok : f.produce_failed).Observe(seconds);
 }
+
+void set_order_waiters(size_t count) { families().order_waiters.Set(static_cast<double>(count)); }
 
 }  // namespace orderflow::api::metrics

@@ -3,10 +3,15 @@
 #include <pistache/endpoint.h>
 #include <spdlog/spdlog.h>
 
+#include "admin_routes.hpp"
+#include "cart_routes.hpp"
+#include "command_publisher.hpp"
 #include "order_routes.hpp"
 #include "order_store.hpp"
+#include "order_waiter.hpp"
 #include "orderflow/kafka.hpp"
 #include "orderflow/metrics.hpp"
+#include "product_routes.hpp"
 #include "router.hpp"
 
 namespace orderflow::api {
@@ -28,22 +33,46 @@ class Handler : public Pistache::Http::Handler {
   const Router& router_;
 };
 
+// Requests parked by GET /v1/orders/{id}?wait at most (then 503), and how often their orders are read.
+constexpr size_t kMaxOrderWaiters = 10000;
+constexpr std::chrono::milliseconds kOrderWaiterPoll(30);
+
 }  // namespace
 
 struct ApiServer::Impl {
   const Config& config;
   kafka::Producer producer;
+  CommandPublisher publisher;
   OrderStore store;
+  CatalogStore catalog;
+  CartStore carts;
+  OrderWaiter waiter;
   OrderRoutes orders;
+  CartRoutes cart_routes;
+  ProductRoutes products;
+  AdminRoutes admin;
   Router router;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint;
 
   explicit Impl(const Config& c)
       : config(c),
         producer(kafka::ProducerOptions{c.kafka_brokers, "orderflow-api", c.produce_timeout_ms, 2}),
+        publisher(c, producer),
         store(c.pg_dsn),
-        orders(c, producer, store) {
+        catalog(c.pg_dsn),
+        carts(c.pg_dsn),
+        waiter([this](const std::vector<std::string>& ids, bool decided_only) {
+                 return store.orders_json(ids, decided_only);
+               },
+               kMaxOrderWaiters, kOrderWaiterPoll),
+        orders(c, publisher, store, waiter),
+        cart_routes(c, publisher, carts, catalog),
+        products(catalog),
+        admin(c, publisher, catalog) {
     orders.register_on(router);
+    cart_routes.register_on(router);
+    products.register_on(router);
+    admin.register_on(router);
     router.add(Method::Get, "/healthz", [](const auto&, const PathParams&, Exchange& e) {
       e.reply(Code::Ok, R"({"status":"ok"})");
     });
@@ -55,8 +84,7 @@ struct ApiServer::Impl {
                           kafka_ok, pg_ok));
     });
     router.add(Method::Get, "/metrics", [](const auto&, const PathParams&, Exchange& e) {
-      e.writer().headers().add<Pistache::Http::Header::ContentType>(MIME(Text, Plain));
-      e.writer().send(Code::Ok, metrics::serialize());
+      e.reply(Code::Ok, metrics::serialize(), MIME(Text, Plain));
     });
   }
 };
@@ -80,8 +108,16 @@ void ApiServer::start() {
 }
 
 void ApiServer::stop() {
+  const auto flush_timeout = std::chrono::milliseconds(impl_->config.produce_timeout_ms + 1000);
+  // Pistache cannot stop accepting without closing every connection, and drops replies still queued
+  // when it does. So first settle what is owed while connections are served: the waiting GETs get their
+  // order's current state, the commands in flight their delivery reports (hence their 202 or 503),
+  // and all those replies reach their sockets. Then close, and flush what arrived meanwhile.
+  impl_->waiter.stop();
+  impl_->producer.flush(flush_timeout);
+  if (!Exchange::drain(std::chrono::seconds(2))) spdlog::warn("some replies were not written before shutdown");
   if (impl_->endpoint) impl_->endpoint->shutdown();
-  impl_->producer.flush(std::chrono::milliseconds(impl_->config.produce_timeout_ms + 1000));
+  impl_->producer.flush(flush_timeout);
 }
 
 }  // namespace orderflow::api

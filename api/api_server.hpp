@@ -11,7 +11,8 @@ class ApiServer {
   explicit ApiServer(const Config& config);
   ~ApiServer();
   void start();
-  // Stops accepting, then waits for replies still owed (delivery reports), then closes Kafka.
+  // Answers the requests waiting for an order's decision, stops accepting, then waits for replies still
+  // owed (delivery reports), then closes Kafka.
   void stop();
 
  private:

@@ -4,6 +4,7 @@
 // request's metrics exactly once, when the reply is sent.
 #include <pistache/http.h>
 
+#include <atomic>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -14,20 +15,30 @@ namespace orderflow::api {
 class Exchange {
  public:
   Exchange(Pistache::Http::ResponseWriter response, std::string route);
-  // Sends a JSON reply; extra headers (e.g. Location) may be added through writer() first.
+  // Sends a JSON reply; extra headers (e.g. Location) may be added through writer() first. Only the
+  // first reply of an exchange is sent. A client that went away meanwhile is not an error.
   void reply(Pistache::Http::Code code, const std::string& json_body);
+  // Any other body, e.g. the Prometheus text of /metrics.
+  void reply(Pistache::Http::Code code, const std::string& body, const Pistache::Http::Mime::MediaType& type);
   void error(Pistache::Http::Code code, std::string_view error_code, std::string_view message,
              std::string_view field = {});
   Pistache::Http::ResponseWriter& writer() { return state_->response; }
   // A copy sharing the same reply: hand it to whatever answers later.
   std::shared_ptr<Exchange> share() const { return std::make_shared<Exchange>(*this); }
 
+  // Waits until every reply handed to Pistache so far has been written to its socket (or failed), at
+  // most `timeout`; false on timeout. Pistache writes a reply sent from another thread later, on its
+  // own thread, and drops what is still queued when the endpoint shuts down: call this before that.
+  static bool drain(std::chrono::milliseconds timeout);
+
  private:
   struct State {
+    State(Pistache::Http::ResponseWriter r, std::string name)
+        : response(std::move(r)), route(std::move(name)), started(std::chrono::steady_clock::now()) {}
     Pistache::Http::ResponseWriter response;
     std::string route;
     std::chrono::steady_clock::time_point started;
-    bool sent = false;
+    std::atomic<bool> sent{false};
   };
   std::shared_ptr<State> state_;
 };

@@ -2,12 +2,24 @@
 
 #include <fmt/format.h>
 
-#include "orderflow/json.hpp"
+#include <algorithm>
+#include <cctype>
+
 #include "orderflow/schema.hpp"
+#include "params.hpp"
 
 namespace orderflow::api {
 
 using Pistache::Http::Code;
+
+bool is_json_media_type(std::string_view content_type) {
+  auto type = content_type.substr(0, content_type.find(';'));
+  while (!type.empty() && (type.front() == ' ' || type.front() == '\t')) type.remove_prefix(1);
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.remove_suffix(1);
+  constexpr std::string_view kJson = "application/json";
+  return std::equal(type.begin(), type.end(), kJson.begin(), kJson.end(),
+                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == b; });
+}
 
 std::optional<rapidjson::Document> read_json_body(const Pistache::Http::Request& request, Exchange& exchange,
                                                   const std::string& schema, size_t max_body_bytes) {
@@ -17,9 +29,8 @@ std::optional<rapidjson::Document> read_json_body(const Pistache::Http::Request&
                    fmt::format("body is {} bytes; the limit is {}", body.size(), max_body_bytes));
     return std::nullopt;
   }
-  const auto content_type = request.headers().tryGetRaw("Content-Type");
-  const std::string type = content_type ? content_type->value() : "";
-  if (type.substr(0, type.find(';')) != "application/json") {
+  const std::string type = header(request, "Content-Type").value_or("");
+  if (!is_json_media_type(type)) {
     exchange.error(Code::Unsupported_Media_Type, "unsupported_media_type",
                    "Content-Type must be application/json, got '" + type + "'", "Content-Type");
     return std::nullopt;

@@ -4,7 +4,6 @@
 
 #include <set>
 
-#include "api_metrics.hpp"
 #include "json_body.hpp"
 #include "orderflow/envelope.hpp"
 #include "orderflow/ids.hpp"
@@ -16,29 +15,32 @@ namespace orderflow::api {
 using Pistache::Http::Code;
 using Pistache::Http::Method;
 
-std::string check_idempotency_key(const std::optional<std::string>& key) {
-  if (!key) return "the Idempotency-Key header is required";
-  if (key->empty() || key->size() > 128) return "Idempotency-Key must be 1 to 128 characters";
-  for (unsigned char c : *key) {
-    if (c < 0x21 || c > 0x7e) return "Idempotency-Key must be visible ASCII characters";
-  }
-  return "";
+namespace {
+
+// json::error_body's shape plus the order's status, so a client sees why without another GET.
+std::string conflict_body(std::string_view message, const std::string& status) {
+  auto doc = *json::parse(json::error_body("conflict", message, "status"));
+  doc.AddMember("status", rapidjson::Value(status.c_str(), doc.GetAllocator()), doc.GetAllocator());
+  return json::to_string(doc);
 }
+
+}  // namespace
 
 void OrderRoutes::register_on(Router& router) {
   router.add(Method::Post, "/v1/orders",
              [this](const auto& request, const PathParams&, Exchange& exchange) { place(request, exchange); });
-  router.add(Method::Get, "/v1/orders/:id",
-             [this](const auto&, const PathParams& params, Exchange& exchange) { get(params.at("id"), exchange); });
+  router.add(Method::Get, "/v1/orders/:id", [this](const auto& request, const PathParams& params, Exchange& exchange) {
+    get(request, params.at("id"), exchange);
+  });
+  router.add(Method::Post, "/v1/orders/:id/cancel",
+             [this](const auto& request, const PathParams& params, Exchange& exchange) {
+               cancel(request, params.at("id"), exchange);
+             });
 }
 
 void OrderRoutes::place(const Pistache::Http::Request& request, Exchange& exchange) {
-  std::optional<std::string> key;
-  if (auto raw = request.headers().tryGetRaw("Idempotency-Key")) key = raw->value();
-  if (auto problem = check_idempotency_key(key); !problem.empty()) {
-    exchange.error(Code::Bad_Request, "invalid_header", problem, "Idempotency-Key");
-    return;
-  }
+  const auto key = require_idempotency_key(request, exchange);
+  if (!key) return;
   auto body = read_json_body(request, exchange, "http/place_order", config_.max_body_bytes);
   if (!body) return;
   std::set<std::string_view> skus;
@@ -53,47 +55,85 @@ void OrderRoutes::place(const Pistache::Http::Request& request, Exchange& exchan
 
   const std::string customer = (*body)["customer_id"].GetString();
   const std::string order_id = order_id_for(customer, *key);
-  rapidjson::StringBuffer buffer;
-  json::Writer w(buffer);
-  w.StartObject();
-  json::put(w, "order_id", order_id);
-  json::put(w, "customer_id", customer);
-  json::put(w, "idempotency_key", *key);
-  w.Key("lines");
-  lines.Accept(w);
-  w.EndObject();
-  const std::string message = encode(make_envelope("PlaceOrder", order_id, {buffer.GetString(), buffer.GetSize()}));
-
-  // 202 only once the broker acknowledged the write (guarantee 1): the reply is sent from the
-  // delivery report, on the producer's thread.
-  auto reply = exchange.share();
-  const auto started = std::chrono::steady_clock::now();
-  std::string error;
-  const bool queued = producer_.produce(
-      config_.topic(topics::kOrdersCommands), order_id, message, {},
-      [reply, order_id, started](const kafka::DeliveryResult& r) {
-        metrics::observe_produce(r.ok, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-        if (!r.ok) {
-          reply->error(Code::Service_Unavailable, "kafka_unavailable", "the order was not accepted: " + r.error);
-          return;
-        }
-        reply->writer().headers().add<Pistache::Http::Header::Location>("/v1/orders/" + order_id);
-        reply->reply(Code::Accepted, fmt::format(R"({{"order_id":"{}","status":"PENDING"}})", order_id));
-      },
-      &error);
-  if (!queued) exchange.error(Code::Service_Unavailable, "kafka_unavailable", "the order was not accepted: " + error);
+  const std::string payload = json_object([&](json::Writer& w) {
+    json::put(w, "order_id", order_id);
+    json::put(w, "customer_id", customer);
+    json::put(w, "idempotency_key", *key);
+    w.Key("lines");
+    lines.Accept(w);
+  });
+  publisher_.publish(topics::kOrdersCommands, make_envelope("PlaceOrder", order_id, payload), exchange,
+                     Accepted{json_object([&](json::Writer& w) {
+                                json::put(w, "order_id", order_id);
+                                json::put(w, "status", "PENDING");
+                              }),
+                              "/v1/orders/" + order_id});
 }
 
-void OrderRoutes::get(const std::string& order_id, Exchange& exchange) {
-  if (!is_uuid(order_id)) {
-    exchange.error(Code::Bad_Request, "invalid_path", "order id must be a lowercase UUID", "id");
-    return;
-  }
+void OrderRoutes::reply_current(const std::string& order_id, Exchange& exchange) {
   if (auto order = store_.order_json(order_id)) {
     exchange.reply(Code::Ok, *order);
   } else {
     exchange.error(Code::Not_Found, "not_found", "no order " + order_id + " (yet)");
   }
+}
+
+void OrderRoutes::get(const Pistache::Http::Request& request, const std::string& order_id, Exchange& exchange) {
+  if (!require_uuid(order_id, "id", exchange)) return;
+  const auto wait = require_int_query(request, "wait", 0, kMaxWaitSeconds, 0, exchange);
+  if (!wait) return;
+  if (*wait == 0) {
+    reply_current(order_id, exchange);
+    return;
+  }
+  // Decided already: answer now. Otherwise the waiter answers, from its own thread; this one is free.
+  auto decided = store_.orders_json({order_id}, true);
+  if (!decided.empty()) {
+    exchange.reply(Code::Ok, decided.begin()->second);
+    return;
+  }
+  switch (waiter_.wait(order_id, OrderWaiter::Clock::now() + std::chrono::seconds(*wait), exchange.share())) {
+    case OrderWaiter::Added::waiting:
+      return;
+    case OrderWaiter::Added::full:
+      exchange.error(Code::Service_Unavailable, "too_many_waiters",
+                     "too many requests are waiting for orders; retry later or without wait");
+      return;
+    case OrderWaiter::Added::stopped:  // shutting down: no waiting, but the answer we have
+      reply_current(order_id, exchange);
+      return;
+  }
+}
+
+void OrderRoutes::cancel(const Pistache::Http::Request& request, const std::string& order_id, Exchange& exchange) {
+  if (!require_uuid(order_id, "id", exchange)) return;
+  std::optional<std::string> reason;
+  // The body is optional; when there is one it must be JSON and valid.
+  if (!request.body().empty()) {
+    auto body = read_json_body(request, exchange, "http/cancel_order", config_.max_body_bytes);
+    if (!body) return;
+    if (auto r = json::get_string(*body, "reason")) reason = std::string(*r);
+  }
+  const auto status = store_.status(order_id);
+  if (!status) {
+    exchange.error(Code::Not_Found, "not_found", "no order " + order_id + " (yet)");
+    return;
+  }
+  if (*status == "REJECTED" || *status == "CANCELLED") {
+    exchange.reply(Code::Conflict, conflict_body("the order is " + *status + " already: it cannot be cancelled", *status));
+    return;
+  }
+  const std::string payload = json_object([&](json::Writer& w) {
+    json::put(w, "order_id", order_id);
+    if (reason) json::put(w, "reason", *reason);
+  });
+  publisher_.publish(topics::kOrdersCommands, make_envelope("CancelOrder", order_id, payload), exchange,
+                     Accepted{json_object([&](json::Writer& w) {
+                                json::put(w, "order_id", order_id);
+                                json::put(w, "status", *status);
+                                json::put(w, "cancel", "requested");
+                              }),
+                              "/v1/orders/" + order_id});
 }
 
 }  // namespace orderflow::api

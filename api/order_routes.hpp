@@ -1,28 +1,34 @@
 #pragma once
-// POST /v1/orders and GET /v1/orders/:id.
+// The orders resource: POST /v1/orders, GET /v1/orders/:id[?wait=N], POST /v1/orders/:id/cancel.
+#include "command_publisher.hpp"
 #include "order_store.hpp"
+#include "order_waiter.hpp"
 #include "orderflow/config.hpp"
-#include "orderflow/kafka.hpp"
+#include "params.hpp"  // check_idempotency_key
 #include "router.hpp"
 
 namespace orderflow::api {
 
 class OrderRoutes {
  public:
-  OrderRoutes(const Config& config, kafka::Producer& producer, const OrderStore& store)
-      : config_(config), producer_(producer), store_(store) {}
+  OrderRoutes(const Config& config, const CommandPublisher& publisher, const OrderStore& store, OrderWaiter& waiter)
+      : config_(config), publisher_(publisher), store_(store), waiter_(waiter) {}
   void register_on(Router& router);
+
+  // The longest ?wait= in seconds.
+  static constexpr int kMaxWaitSeconds = 30;
 
  private:
   void place(const Pistache::Http::Request& request, Exchange& exchange);
-  void get(const std::string& order_id, Exchange& exchange);
+  void get(const Pistache::Http::Request& request, const std::string& order_id, Exchange& exchange);
+  void cancel(const Pistache::Http::Request& request, const std::string& order_id, Exchange& exchange);
+  // 200 with the order, or 404.
+  void reply_current(const std::string& order_id, Exchange& exchange);
 
   const Config& config_;
-  kafka::Producer& producer_;
+  const CommandPublisher& publisher_;
   const OrderStore& store_;
+  OrderWaiter& waiter_;
 };
-
-// The Idempotency-Key header: 1-128 visible ASCII characters. Returns the error message, or "" if fine.
-std::string check_idempotency_key(const std::optional<std::string>& key);
 
 }  // namespace orderflow::api

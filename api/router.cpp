@@ -1,9 +1,36 @@
 #include "router.hpp"
 
+#include <pqxx/except>
+#include <spdlog/spdlog.h>
+
 #include <string_view>
 
 namespace orderflow::api {
 namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+// A path segment as the client meant it: %XX decoded. A malformed escape stays as it is (and then
+// fails the parameter's own check, which names the field).
+std::string percent_decode(const std::string& segment) {
+  if (segment.find('%') == std::string::npos) return segment;
+  std::string out;
+  for (size_t i = 0; i < segment.size(); ++i) {
+    if (segment[i] == '%' && i + 2 < segment.size() && hex_value(segment[i + 1]) >= 0 &&
+        hex_value(segment[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(segment[i + 1]) * 16 + hex_value(segment[i + 2]));
+      i += 2;
+    } else {
+      out += segment[i];
+    }
+  }
+  return out;
+}
 
 std::vector<std::string> split_path(std::string_view path) {
   std::vector<std::string> out;
@@ -25,7 +52,7 @@ bool match(const std::vector<std::string>& pattern, const std::vector<std::strin
   if (pattern.size() != path.size()) return false;
   for (size_t i = 0; i < pattern.size(); ++i) {
     if (!pattern[i].empty() && pattern[i][0] == ':') {
-      if (params != nullptr) (*params)[pattern[i].substr(1)] = path[i];
+      if (params != nullptr) (*params)[pattern[i].substr(1)] = percent_decode(path[i]);
     } else if (pattern[i] != path[i]) {
       return false;
     }
@@ -50,8 +77,13 @@ void Router::dispatch(const Pistache::Http::Request& request, Pistache::Http::Re
       Exchange exchange(std::move(response), route.pattern);
       try {
         route.handler(request, params, exchange);
+      } catch (const pqxx::broken_connection& e) {
+        spdlog::warn("{}: PostgreSQL unavailable: {}", route.pattern, e.what());
+        exchange.error(Pistache::Http::Code::Service_Unavailable, "database_unavailable",
+                       "the database is unavailable; retry later");
       } catch (const std::exception& e) {
-        exchange.error(Pistache::Http::Code::Internal_Server_Error, "internal", e.what());
+        spdlog::error("{}: {}", route.pattern, e.what());
+        exchange.error(Pistache::Http::Code::Internal_Server_Error, "internal", "internal error");
       }
       return;
     }

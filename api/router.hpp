@@ -1,6 +1,8 @@
 #pragma once
 // A small HTTP router: routes by method and path pattern ("/v1/orders/:id"), answers 404 for an unknown
 // path and 405 (with Allow) for a known path with another method, and names each route for metrics.
+// Path parameters reach handlers percent-decoded. A handler that throws gets 500 (503 when PostgreSQL
+// is unreachable) without the exception's text: that goes to the log.
 #include <pistache/http.h>
 
 #include <functional>

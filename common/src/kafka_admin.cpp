@@ -3,7 +3,9 @@
 
 #include <fmt/format.h>
 
+#include <chrono>
 #include <memory>
+#include <thread>
 #include <stdexcept>
 
 #include "orderflow/kafka.hpp"
@@ -74,12 +76,13 @@ void create_topics(const std::string& brokers, const std::string& prefix, const 
   }
 }
 
-int64_t end_offset_total(const std::string& brokers, const std::string& topic) {
-  auto rk = make_handle(brokers, RD_KAFKA_CONSUMER);
+namespace {
+
+int64_t end_offset_total_once(rd_kafka_t* rk, const std::string& topic) {
   const rd_kafka_metadata_t* md = nullptr;
-  std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> t(
-      rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr), &rd_kafka_topic_destroy);
-  auto code = rd_kafka_metadata(rk.get(), 0, t.get(), &md, 10000);
+  std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> t(rd_kafka_topic_new(rk, topic.c_str(), nullptr),
+                                                                         &rd_kafka_topic_destroy);
+  auto code = rd_kafka_metadata(rk, 0, t.get(), &md, 10000);
   if (code != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error("metadata: " + std::string(rd_kafka_err2str(code)));
   std::unique_ptr<const rd_kafka_metadata_t, decltype(&rd_kafka_metadata_destroy)> owned(md, &rd_kafka_metadata_destroy);
   if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
@@ -88,11 +91,28 @@ int64_t end_offset_total(const std::string& brokers, const std::string& topic) {
   int64_t total = 0;
   for (int p = 0; p < md->topics[0].partition_cnt; ++p) {
     int64_t low = 0, high = 0;
-    code = rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), md->topics[0].partitions[p].id, &low, &high, 10000);
+    code = rd_kafka_query_watermark_offsets(rk, topic.c_str(), md->topics[0].partitions[p].id, &low, &high, 10000);
     if (code != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error("watermarks: " + std::string(rd_kafka_err2str(code)));
     total += high;
   }
   return total;
+}
+
+}  // namespace
+
+int64_t end_offset_total(const std::string& brokers, const std::string& topic) {
+  auto rk = make_handle(brokers, RD_KAFKA_CONSUMER);
+  // Right after a topic is created its partitions may have no leader yet ("Not leader for partition",
+  // unknown topic): that passes within a few seconds, so retry for a while before giving up.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+  for (;;) {
+    try {
+      return end_offset_total_once(rk.get(), topic);
+    } catch (const std::runtime_error&) {
+      if (std::chrono::steady_clock::now() > deadline) throw;
+      std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    }
+  }
 }
 
 }  // namespace orderflow::kafka

@@ -1,0 +1,79 @@
+#include "admin_routes.hpp"
+
+#include "admin_auth.hpp"
+#include "json_body.hpp"
+#include "orderflow/envelope.hpp"
+#include "orderflow/topics.hpp"
+#include "params.hpp"
+
+namespace orderflow::api {
+
+using Pistache::Http::Code;
+using Pistache::Http::Method;
+
+namespace {
+
+// Pistache 0.0.5 does not send headers added with addRaw, and has no WWW-Authenticate class: a typed
+// header of our own is written like its built-in ones.
+class WwwAuthenticate : public Pistache::Http::Header::Header {
+ public:
+  NAME("WWW-Authenticate")
+  explicit WwwAuthenticate(std::string value) : value_(std::move(value)) {}
+  void write(std::ostream& os) const override { os << value_; }
+
+ private:
+  std::string value_;
+};
+
+}  // namespace
+
+void AdminRoutes::register_on(Router& router) {
+  router.add(Method::Put, "/v1/admin/stock/:sku", [this](const auto& request, const PathParams& params, Exchange& exchange) {
+    set_stock(request, params.at("sku"), exchange);
+  });
+}
+
+bool AdminRoutes::authorized(const Pistache::Http::Request& request, Exchange& exchange) const {
+  switch (check_admin(header(request, "Authorization"), config_.admin_token)) {
+    case AdminAuth::ok:
+      return true;
+    case AdminAuth::disabled:
+      exchange.error(Code::Forbidden, "forbidden", "admin endpoints are disabled: no admin token is configured",
+                     "Authorization");
+      return false;
+    case AdminAuth::missing:
+      exchange.writer().headers().add<WwwAuthenticate>(R"(Bearer realm="orderflow-admin")");
+      exchange.error(Code::Unauthorized, "unauthorized", "an Authorization: Bearer <token> header is required",
+                     "Authorization");
+      return false;
+    case AdminAuth::wrong:
+      exchange.error(Code::Forbidden, "forbidden", "the bearer token is not the admin token", "Authorization");
+      return false;
+  }
+  return false;
+}
+
+void AdminRoutes::set_stock(const Pistache::Http::Request& request, const std::string& sku, Exchange& exchange) {
+  if (!authorized(request, exchange)) return;
+  if (!require_sku(sku, "sku", exchange)) return;
+  auto body = read_json_body(request, exchange, "http/set_stock", config_.max_body_bytes);
+  if (!body) return;
+  const int64_t on_hand = (*body)["on_hand"].GetInt64();
+  if (!catalog_.exists(sku)) {
+    exchange.error(Code::Not_Found, "not_found", "no product " + sku + " in the catalog", "sku");
+    return;
+  }
+  const std::string payload = json_object([&](json::Writer& w) {
+    json::put(w, "sku", sku);
+    json::put(w, "on_hand", on_hand);
+  });
+  publisher_.publish(topics::kInventoryCommands, make_envelope("AdjustStock", sku, payload), exchange,
+                     Accepted{json_object([&](json::Writer& w) {
+                                json::put(w, "sku", sku);
+                                json::put(w, "on_hand", on_hand);
+                                json::put(w, "status", "requested");
+                              }),
+                              "/v1/products/" + sku});
+}
+
+}  // namespace orderflow::api

@@ -1,0 +1,28 @@
+#pragma once
+// The back-office resource: PUT /v1/admin/stock/:sku {"on_hand": n} sets a SKU's units on hand
+// (AdjustStock to inventory.commands, keyed by sku so it is ordered with the SKU's reservations).
+// Every admin route requires `Authorization: Bearer <ORDERFLOW_ADMIN_TOKEN>`.
+#include "catalog_store.hpp"
+#include "command_publisher.hpp"
+#include "orderflow/config.hpp"
+#include "router.hpp"
+
+namespace orderflow::api {
+
+class AdminRoutes {
+ public:
+  AdminRoutes(const Config& config, const CommandPublisher& publisher, const CatalogStore& catalog)
+      : config_(config), publisher_(publisher), catalog_(catalog) {}
+  void register_on(Router& router);
+
+ private:
+  // False (after answering 401 or 403) unless the request carries the admin token.
+  bool authorized(const Pistache::Http::Request& request, Exchange& exchange) const;
+  void set_stock(const Pistache::Http::Request& request, const std::string& sku, Exchange& exchange);
+
+  const Config& config_;
+  const CommandPublisher& publisher_;
+  const CatalogStore& catalog_;
+};
+
+}  // namespace orderflow::api

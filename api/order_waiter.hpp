@@ -1,0 +1,59 @@
+#pragma once
+// GET /v1/orders/{id}?wait=N without holding a Pistache thread: the handler hands its exchange to the
+// waiter and returns at once. The waiter's own thread polls PostgreSQL every `poll_every` with ONE
+// query for all the orders waited on, answers each waiter as soon as its order is decided (status not
+// PENDING), and answers the rest at their deadline with the order's current state (404 if it still
+// does not exist). Nothing survives a restart, and nothing needs to: a waiter is a connection.
+#include <chrono>
+#include <condition_variable>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "exchange.hpp"
+
+namespace orderflow::api {
+
+class OrderWaiter {
+ public:
+  // JSON of each order of `ids` that exists, by id; with `decided_only` only those no longer PENDING.
+  using Lookup = std::function<std::map<std::string, std::string>(const std::vector<std::string>& ids, bool decided_only)>;
+  using Clock = std::chrono::steady_clock;
+
+  OrderWaiter(Lookup lookup, size_t max_waiters, std::chrono::milliseconds poll_every);
+  ~OrderWaiter();  // stop()
+  OrderWaiter(const OrderWaiter&) = delete;
+  OrderWaiter& operator=(const OrderWaiter&) = delete;
+
+  enum class Added { waiting, full, stopped };
+  // Takes over answering `exchange` unless full or stopped (then the caller still owes the reply).
+  Added wait(const std::string& order_id, Clock::time_point deadline, std::shared_ptr<Exchange> exchange);
+  // Stops polling and answers everyone still waiting with their order's current state. Idempotent.
+  void stop();
+  size_t waiting() const;
+
+ private:
+  struct Waiter {
+    std::string order_id;
+    Clock::time_point deadline;
+    std::shared_ptr<Exchange> exchange;
+  };
+  void run();
+  // Answers each of `waiters` from one lookup of their current state.
+  void answer_current(std::vector<Waiter> waiters);
+
+  Lookup lookup_;
+  const size_t max_waiters_;
+  const std::chrono::milliseconds poll_every_;
+  mutable std::mutex mutex_;
+  std::condition_variable wake_;
+  std::vector<Waiter> waiters_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace orderflow::api
