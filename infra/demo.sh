@@ -44,6 +44,25 @@ place_order() {
   printf '  POST /v1/orders  Idempotency-Key: %-28s -> 202 %s\n' "$key" "$id"
 }
 
+# checkout_cart CART CUSTOMER KEY SKU:QTY...: fills a cart (POST .../items), checks it out with an
+# Idempotency-Key and records the order like place_order does.
+checkout_cart() {
+  local cart=$1 customer=$2 key=$3 item out code body id
+  shift 3
+  for item in "$@"; do
+    code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -X POST "$api/v1/carts/$cart/items" \
+      -H 'Content-Type: application/json' --data "{\"sku\":\"${item%%:*}\",\"quantity\":${item##*:}}")
+    [[ $code == 202 ]] || die "POST /v1/carts/$cart/items answered $code"
+  done
+  out=$(curl -sS --max-time 10 -w '\n%{http_code}' -X POST "$api/v1/carts/$cart/checkout" \
+    -H 'Content-Type: application/json' -H "Idempotency-Key: $key" --data "{\"customer_id\":\"$customer\"}")
+  code=${out##*$'\n'} body=${out%$'\n'*}
+  [[ $code == 202 ]] || die "POST /v1/carts/$cart/checkout answered $code: $body"
+  id=$(json_field order_id <<<"$body")
+  ids+=("$id") customers+=("$customer") notes+=("checkout of cart $cart")
+  printf '  POST /v1/carts/%s/checkout (%s)  -> 202 %s\n' "$cart" "$*" "$id"
+}
+
 # order_json ID: the order as GET /v1/orders/ID returns it; fails on 404.
 order_json() { curl -fsS --max-time 5 "$api/v1/orders/$1" 2>/dev/null; }
 
@@ -65,13 +84,14 @@ main() {
   place_order "demo-$run_id-2" c-bob '[{"sku":"SOCKS-3P","quantity":3}]'
   place_order "demo-$run_id-3" c-carol '[{"sku":"MUG-LOGO","quantity":1},{"sku":"CAP-RED","quantity":1000}]' \
     "asks for more caps than there are"
+  checkout_cart "cart-$run_id" c-dave "demo-$run_id-4" TEE-WHT-L:1 SOCKS-3P:2
   # The same key again (a client retry): the same order, not a second one.
   place_order "$first_key" c-alice '[{"sku":"TEE-BLK-M","quantity":2},{"sku":"MUG-LOGO","quantity":1}]' \
     "retry of the first"
-  if [[ ${ids[3]} == "${ids[0]}" ]]; then
+  if [[ ${ids[4]} == "${ids[0]}" ]]; then
     echo "  the retry with Idempotency-Key $first_key got the same order id: no duplicate"
   else
-    die "the retry with the same Idempotency-Key got another order id: ${ids[3]} != ${ids[0]}"
+    die "the retry with the same Idempotency-Key got another order id: ${ids[4]} != ${ids[0]}"
   fi
 
   echo
