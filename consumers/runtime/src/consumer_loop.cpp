@@ -174,7 +174,8 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
     c.key = r.key;
     c.value = r.value;
     c.envelope = r.envelope;
-    c.payload.CopyFrom(r.payload, c.payload.GetAllocator());
+    c.arena = r.arena;
+    c.payload.CopyFrom(r.payload, *c.arena);
     return c;
   }
 
@@ -186,6 +187,7 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
 
   Decoded decode_batch(const std::vector<MessagePtr>& batch) {
     Decoded d;
+    auto arena = std::make_shared<rapidjson::MemoryPoolAllocator<>>();
     for (const auto& m : batch) {
       Record r;
       r.topic = m->topic_name();
@@ -195,7 +197,8 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
       if (m->key() != nullptr) r.key = *m->key();
       if (m->payload() != nullptr) r.value.assign(static_cast<const char*>(m->payload()), m->len());
       d.next[{r.topic, r.partition}] = r.offset + 1;
-      auto decoded = decode(r.value, &r.payload);
+      r.arena = arena;
+      auto decoded = decode(r.value, r.payload, *arena);
       if (auto* err = std::get_if<DecodeError>(&decoded)) {
         d.bad.emplace_back(std::move(r), err->reason);
       } else {
