@@ -17,7 +17,7 @@ CTEST_ARGS ?=
 # When make started (for `make up`'s elapsed time, which includes deps and build).
 STARTED_NS := $(shell date +%s%N)
 
-.PHONY: help deps build up down status test format format-check clean clean-state
+.PHONY: help deps build up down status test bench format format-check clean clean-state
 
 help: ## list the targets
 	@echo "usage: make <target>   (ports etc.: see infra/env.sh; e.g. make up ORDERFLOW_API_PORT=8081)"
@@ -77,6 +77,10 @@ status: ## what of the local stack runs (exit status 1 if anything is down)
 test: build ## deps, build, then the whole test suite (ctest; starts its own private stack)
 	@cd $(ROOT)
 	ctest --preset release --output-on-failure $(CTEST_ARGS) </dev/null
+
+bench: build ## benchmarks on the stack of `make up` -> bench-results/ (BENCH_ARGS=--quick: a short smoke run)
+	@. $(INFRA)/env.sh
+	python3 $(ROOT)/tests/bench/run_bench.py --build-dir $(BUILD_DIR) $(BENCH_ARGS)
 
 # Our sources: every .cpp/.hpp outside the build and state folders.
 SOURCES = find $(ROOT) \( -path '$(ROOT)/build*' -o -path '$(ROOT)/.run' -o -path '$(ROOT)/.git' \) -prune \
