@@ -69,7 +69,7 @@ TEST_F(ConfigTest, DefaultsWithoutEnvironment) {
   EXPECT_EQ(c.kafka_brokers, defaults.kafka_brokers);
   EXPECT_EQ(c.topic_prefix, "");
   EXPECT_EQ(c.api_port, 8080);
-  EXPECT_EQ(c.batch_max_records, 2000u);
+  EXPECT_EQ(c.batch_max_records, 500u);
 }
 
 TEST_F(ConfigTest, ReadsStringsFromEnvironment) {

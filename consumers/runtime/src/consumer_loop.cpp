@@ -1,6 +1,7 @@
 #include "orderflow/runtime/consumer_loop.hpp"
 
 #include <librdkafka/rdkafkacpp.h>
+#include <malloc.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -119,7 +120,8 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
     set(*conf, "auto.offset.reset", "earliest");
     set(*conf, "partition.assignment.strategy", "range");  // co-partitions topics keyed alike
     set(*conf, "session.timeout.ms", "10000");  // a killed instance's partitions move on within 10 s
-    set(*conf, "queued.max.messages.kbytes", "8192");  // bounds prefetch memory
+    set(*conf, "queued.max.messages.kbytes", "8192");  // bounds prefetch memory...
+    set(*conf, "fetch.max.bytes", "8388608");           // ...and the size of one fetch response
     set(*conf, "fetch.wait.max.ms", "100");
     std::string err;
     if (conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), err) != RdKafka::Conf::CONF_OK) {
@@ -324,6 +326,9 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
     }
     RdKafka::TopicPartition::destroy(commits);
     metrics.add_applied(d.good.size(), batch.size());
+    // A big batch leaves megabytes of freed SQL text and results in malloc's arenas: give them back,
+    // so a worker's RSS follows its load instead of its largest batch.
+    if (batch.size() >= 256) malloc_trim(0);
     return true;
   }
 

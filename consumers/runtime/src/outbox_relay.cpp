@@ -153,7 +153,10 @@ bool OutboxRelay::relay_once(pqxx::connection& conn) {
       list += std::to_string(seq);
     }
     pqxx::work tx(conn);
-    tx.exec("DELETE FROM runtime.outbox WHERE seq IN (" + list + ")");
+    // The delete need not wait for its WAL flush: if a crash loses it, the rows are published again
+    // with the same ids and bytes, which readers skip. It saves an fsync per round.
+    tx.exec("SET LOCAL synchronous_commit = off");
+    tx.exec("DELETE FROM runtime.outbox WHERE source = " + tx.quote(source_) + " AND seq IN (" + list + ")");
     tx.commit();
   }
   auto& m = state_->metrics;
