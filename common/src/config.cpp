@@ -52,6 +52,7 @@ Config Config::from_env() {
   read_string("ORDERFLOW_ADMIN_TOKEN", c.admin_token);
   read_string("ORDERFLOW_LOG_LEVEL", c.log_level);
   read_number("ORDERFLOW_BATCH_MAX_RECORDS", c.batch_max_records);
+  read_number("ORDERFLOW_SESSION_TIMEOUT_MS", c.session_timeout_ms);
   return c;
 }
 
@@ -73,6 +74,9 @@ void Config::add_flags(CLI::App& app) {
   app.add_option("--batch-max-records", batch_max_records,
                  "Most records a worker applies per transaction (ORDERFLOW_BATCH_MAX_RECORDS)")
       ->check(CLI::Range(1u, 100000u));
+  app.add_option("--session-timeout-ms", session_timeout_ms,
+                 "Consumer group session timeout of a worker (ORDERFLOW_SESSION_TIMEOUT_MS)")
+      ->check(CLI::Range(6000u, 300000u));
 }
 
 }  // namespace orderflow

@@ -50,6 +50,9 @@ std::map<std::string, std::string> Pipeline::env_for(uint16_t metrics_port) cons
       {"ORDERFLOW_API_PORT", std::to_string(config_.api_port)},
       {"ORDERFLOW_METRICS_PORT", std::to_string(metrics_port)},
       {"ORDERFLOW_LOG_LEVEL", "info"},
+      // Tests kill workers on purpose: their partitions should move on quickly. Tests do not flood
+      // the broker, so 10 s is safe here.
+      {"ORDERFLOW_SESSION_TIMEOUT_MS", "10000"},
   };
   for (const auto& [k, v] : options_.env) env[k] = v;
   return env;

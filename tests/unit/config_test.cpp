@@ -17,6 +17,7 @@ const char* const kVars[] = {
     "ORDERFLOW_BIND_ADDRESS",    "ORDERFLOW_API_PORT",       "ORDERFLOW_METRICS_PORT",
     "ORDERFLOW_API_THREADS",     "ORDERFLOW_PRODUCE_TIMEOUT_MS", "ORDERFLOW_MAX_BODY_BYTES",
     "ORDERFLOW_ADMIN_TOKEN",     "ORDERFLOW_LOG_LEVEL",      "ORDERFLOW_BATCH_MAX_RECORDS",
+    "ORDERFLOW_SESSION_TIMEOUT_MS",
 };
 
 // Every test starts with no ORDERFLOW_* variable set and leaves the environment as it found it.
@@ -70,6 +71,7 @@ TEST_F(ConfigTest, DefaultsWithoutEnvironment) {
   EXPECT_EQ(c.topic_prefix, "");
   EXPECT_EQ(c.api_port, 8080);
   EXPECT_EQ(c.batch_max_records, 500u);
+  EXPECT_EQ(c.session_timeout_ms, 30000u);
 }
 
 TEST_F(ConfigTest, ReadsStringsFromEnvironment) {
@@ -94,14 +96,16 @@ TEST_F(ConfigTest, ReadsNumbersFromEnvironment) {
   set("ORDERFLOW_API_THREADS", "8");
   set("ORDERFLOW_PRODUCE_TIMEOUT_MS", "2500");
   set("ORDERFLOW_MAX_BODY_BYTES", "1048576");
-  set("ORDERFLOW_BATCH_MAX_RECORDS", "500");
+  set("ORDERFLOW_BATCH_MAX_RECORDS", "700");
+  set("ORDERFLOW_SESSION_TIMEOUT_MS", "12000");
   const auto c = orderflow::Config::from_env();
   EXPECT_EQ(c.api_port, 18080);
   EXPECT_EQ(c.metrics_port, 19464);
   EXPECT_EQ(c.api_threads, 8u);
   EXPECT_EQ(c.produce_timeout_ms, 2500u);
   EXPECT_EQ(c.max_body_bytes, 1048576u);
-  EXPECT_EQ(c.batch_max_records, 500u);
+  EXPECT_EQ(c.batch_max_records, 700u);
+  EXPECT_EQ(c.session_timeout_ms, 12000u);
 }
 
 TEST_F(ConfigTest, EmptyVariableMeansDefault) {

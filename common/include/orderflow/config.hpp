@@ -22,6 +22,10 @@ struct Config {
   size_t max_body_bytes = 64 * 1024;
   std::string admin_token;
   std::string log_level = "info";
+  // How long the group coordinator waits for a worker's heartbeat before moving its partitions away.
+  // Short = fast failover after a crash; too short = a busy broker on a loaded box evicts healthy
+  // workers (seen at 10 s on 2 cores under a flood: a ~20 s stall while the group rebalanced).
+  unsigned session_timeout_ms = 30000;
   unsigned batch_max_records = 500;  // records a worker applies in one transaction at most (RSS vs. round trips)
 
   // Defaults overridden by the environment.

@@ -119,7 +119,7 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
     set(*conf, "enable.auto.offset.store", "false");
     set(*conf, "auto.offset.reset", "earliest");
     set(*conf, "partition.assignment.strategy", "range");  // co-partitions topics keyed alike
-    set(*conf, "session.timeout.ms", "10000");  // a killed instance's partitions move on within 10 s
+    set(*conf, "session.timeout.ms", std::to_string(config.session_timeout_ms));
     set(*conf, "queued.max.messages.kbytes", "8192");  // bounds prefetch memory...
     set(*conf, "fetch.max.bytes", "8388608");           // ...and the size of one fetch response
     set(*conf, "fetch.wait.max.ms", "100");
