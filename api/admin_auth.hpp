@@ -8,9 +8,9 @@ namespace orderflow::api {
 
 enum class AdminAuth {
   ok,
-  disabled,   // no admin token configured: every admin request is refused (403)
-  missing,    // no Authorization header, or not of the form "Bearer <token>" (401)
-  wrong,      // a bearer token that is not the admin token (403)
+  disabled,  // no admin token configured: every admin request is refused (403)
+  missing,   // no Authorization header, or not of the form "Bearer <token>" (401)
+  wrong,     // a bearer token that is not the admin token (403)
 };
 
 // `authorization` is the Authorization header's value, if any; `admin_token` the configured token.

@@ -28,9 +28,10 @@ class WwwAuthenticate : public Pistache::Http::Header::Header {
 }  // namespace
 
 void AdminRoutes::register_on(Router& router) {
-  router.add(Method::Put, "/v1/admin/stock/:sku", [this](const auto& request, const PathParams& params, Exchange& exchange) {
-    set_stock(request, params.at("sku"), exchange);
-  });
+  router.add(Method::Put, "/v1/admin/stock/:sku",
+             [this](const auto& request, const PathParams& params, Exchange& exchange) {
+               set_stock(request, params.at("sku"), exchange);
+             });
 }
 
 bool AdminRoutes::authorized(const Pistache::Http::Request& request, Exchange& exchange) const {
@@ -38,22 +39,24 @@ bool AdminRoutes::authorized(const Pistache::Http::Request& request, Exchange& e
     case AdminAuth::ok:
       return true;
     case AdminAuth::disabled:
-      exchange.error(Code::Forbidden, "forbidden", "admin endpoints are disabled: no admin token is configured",
-                     "Authorization");
+      exchange.error(Code::Forbidden, "forbidden",
+                     "admin endpoints are disabled: no admin token is configured", "Authorization");
       return false;
     case AdminAuth::missing:
       exchange.writer().headers().add<WwwAuthenticate>(R"(Bearer realm="orderflow-admin")");
-      exchange.error(Code::Unauthorized, "unauthorized", "an Authorization: Bearer <token> header is required",
-                     "Authorization");
+      exchange.error(Code::Unauthorized, "unauthorized",
+                     "an Authorization: Bearer <token> header is required", "Authorization");
       return false;
     case AdminAuth::wrong:
-      exchange.error(Code::Forbidden, "forbidden", "the bearer token is not the admin token", "Authorization");
+      exchange.error(Code::Forbidden, "forbidden", "the bearer token is not the admin token",
+                     "Authorization");
       return false;
   }
   return false;
 }
 
-void AdminRoutes::set_stock(const Pistache::Http::Request& request, const std::string& sku, Exchange& exchange) {
+void AdminRoutes::set_stock(const Pistache::Http::Request& request, const std::string& sku,
+                            Exchange& exchange) {
   if (!authorized(request, exchange)) return;
   if (!require_sku(sku, "sku", exchange)) return;
   auto body = read_json_body(request, exchange, "http/set_stock", config_.max_body_bytes);

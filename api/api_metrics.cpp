@@ -11,9 +11,9 @@ namespace {
 
 struct Families {
   prometheus::Family<prometheus::Counter>& requests = prometheus::BuildCounter()
-                                                           .Name("orderflow_http_requests_total")
-                                                           .Help("HTTP requests answered, by route and status")
-                                                           .Register(orderflow::metrics::registry());
+                                                          .Name("orderflow_http_requests_total")
+                                                          .Help("HTTP requests answered, by route and status")
+                                                          .Register(orderflow::metrics::registry());
   prometheus::Family<prometheus::Histogram>& latency = prometheus::BuildHistogram()
                                                            .Name("orderflow_http_request_seconds")
                                                            .Help("Time from request to reply, by route")
@@ -26,11 +26,12 @@ struct Families {
   prometheus::Histogram& produce_failed =
       produce.Add({{"result", "failed"}}, orderflow::metrics::latency_buckets());
 
-  prometheus::Gauge& order_waiters = prometheus::BuildGauge()
-                                         .Name("orderflow_api_order_waiters")
-                                         .Help("GET /v1/orders/{id}?wait requests waiting for their order's decision")
-                                         .Register(orderflow::metrics::registry())
-                                         .Add({});
+  prometheus::Gauge& order_waiters =
+      prometheus::BuildGauge()
+          .Name("orderflow_api_order_waiters")
+          .Help("GET /v1/orders/{id}?wait requests waiting for their order's decision")
+          .Register(orderflow::metrics::registry())
+          .Add({});
 
   // Family::Add is costly and takes the family's lock: each labelled series is looked up once.
   std::mutex mutex;
@@ -67,6 +68,8 @@ void observe_produce(bool ok, double seconds) {
   (ok ? f.produce_ok : f.produce_failed).Observe(seconds);
 }
 
-void set_order_waiters(size_t count) { families().order_waiters.Set(static_cast<double>(count)); }
+void set_order_waiters(size_t count) {
+  families().order_waiters.Set(static_cast<double>(count));
+}
 
 }  // namespace orderflow::api::metrics

@@ -61,9 +61,8 @@ struct ApiServer::Impl {
         store(c.pg_dsn),
         catalog(c.pg_dsn),
         carts(c.pg_dsn),
-        waiter([this](const std::vector<std::string>& ids, bool decided_only) {
-                 return store.orders_json(ids, decided_only);
-               },
+        waiter([this](const std::vector<std::string>& ids,
+                      bool decided_only) { return store.orders_json(ids, decided_only); },
                kMaxOrderWaiters, kOrderWaiterPoll),
         orders(c, publisher, store, waiter),
         cart_routes(c, publisher, carts, catalog),
@@ -73,15 +72,14 @@ struct ApiServer::Impl {
     cart_routes.register_on(router);
     products.register_on(router);
     admin.register_on(router);
-    router.add(Method::Get, "/healthz", [](const auto&, const PathParams&, Exchange& e) {
-      e.reply(Code::Ok, R"({"status":"ok"})");
-    });
+    router.add(Method::Get, "/healthz",
+               [](const auto&, const PathParams&, Exchange& e) { e.reply(Code::Ok, R"({"status":"ok"})"); });
     router.add(Method::Get, "/readyz", [this](const auto&, const PathParams&, Exchange& e) {
       const bool kafka_ok = producer.reachable(std::chrono::milliseconds(1000));
       const bool pg_ok = store.reachable();
       e.reply(kafka_ok && pg_ok ? Code::Ok : Code::Service_Unavailable,
-              fmt::format(R"({{"status":"{}","kafka":{},"postgres":{}}})", kafka_ok && pg_ok ? "ready" : "not ready",
-                          kafka_ok, pg_ok));
+              fmt::format(R"({{"status":"{}","kafka":{},"postgres":{}}})",
+                          kafka_ok && pg_ok ? "ready" : "not ready", kafka_ok, pg_ok));
     });
     router.add(Method::Get, "/metrics", [](const auto&, const PathParams&, Exchange& e) {
       e.reply(Code::Ok, metrics::serialize(), MIME(Text, Plain));
@@ -115,7 +113,8 @@ void ApiServer::stop() {
   // and all those replies reach their sockets. Then close, and flush what arrived meanwhile.
   impl_->waiter.stop();
   impl_->producer.flush(flush_timeout);
-  if (!Exchange::drain(std::chrono::seconds(2))) spdlog::warn("some replies were not written before shutdown");
+  if (!Exchange::drain(std::chrono::seconds(2)))
+    spdlog::warn("some replies were not written before shutdown");
   if (impl_->endpoint) impl_->endpoint->shutdown();
   impl_->producer.flush(flush_timeout);
 }

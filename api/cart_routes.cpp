@@ -13,7 +13,9 @@ using Pistache::Http::Method;
 
 namespace {
 
-std::string cart_location(const std::string& cart_id) { return "/v1/carts/" + cart_id; }
+std::string cart_location(const std::string& cart_id) {
+  return "/v1/carts/" + cart_id;
+}
 
 }  // namespace
 
@@ -30,12 +32,14 @@ void CartRoutes::register_on(Router& router) {
              [this](const auto& request, const PathParams& params, Exchange& exchange) {
                checkout(request, params.at("cart_id"), exchange);
              });
-  router.add(Method::Get, "/v1/carts/:cart_id", [this](const auto&, const PathParams& params, Exchange& exchange) {
-    get(params.at("cart_id"), exchange);
-  });
+  router.add(Method::Get, "/v1/carts/:cart_id",
+             [this](const auto&, const PathParams& params, Exchange& exchange) {
+               get(params.at("cart_id"), exchange);
+             });
 }
 
-void CartRoutes::add_item(const Pistache::Http::Request& request, const std::string& cart_id, Exchange& exchange) {
+void CartRoutes::add_item(const Pistache::Http::Request& request, const std::string& cart_id,
+                          Exchange& exchange) {
   if (!require_cart_id(cart_id, "cart_id", exchange)) return;
   auto body = read_json_body(request, exchange, "http/add_cart_item", config_.max_body_bytes);
   if (!body) return;
@@ -72,7 +76,8 @@ void CartRoutes::remove_item(const std::string& cart_id, const std::string& sku,
                               cart_location(cart_id)});
 }
 
-void CartRoutes::checkout(const Pistache::Http::Request& request, const std::string& cart_id, Exchange& exchange) {
+void CartRoutes::checkout(const Pistache::Http::Request& request, const std::string& cart_id,
+                          Exchange& exchange) {
   if (!require_cart_id(cart_id, "cart_id", exchange)) return;
   const auto key = require_idempotency_key(request, exchange);
   if (!key) return;

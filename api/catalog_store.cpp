@@ -12,8 +12,8 @@ constexpr const char* kSelect =
     " FROM catalog.products p LEFT JOIN inventory.stock s ON s.sku = p.sku";
 
 Product product_of(const pqxx::row& row) {
-  return Product{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int64_t>(), row[3].as<int64_t>(),
-                 row[4].as<int64_t>()};
+  return Product{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int64_t>(),
+                 row[3].as<int64_t>(), row[4].as<int64_t>()};
 }
 
 }  // namespace
@@ -33,9 +33,10 @@ std::vector<Product> CatalogStore::products(size_t count, const std::optional<st
   // index, so every page costs the same however deep it is.
   return db::read(dsn_, [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    const auto rows = after_sku ? tx.exec_params(std::string(kSelect) + " WHERE p.sku > $1 ORDER BY p.sku LIMIT $2",
-                                                 *after_sku, count)
-                                : tx.exec_params(std::string(kSelect) + " ORDER BY p.sku LIMIT $1", count);
+    const auto rows = after_sku
+                          ? tx.exec_params(std::string(kSelect) + " WHERE p.sku > $1 ORDER BY p.sku LIMIT $2",
+                                           *after_sku, count)
+                          : tx.exec_params(std::string(kSelect) + " ORDER BY p.sku LIMIT $1", count);
     std::vector<Product> out;
     out.reserve(rows.size());
     for (const auto& row : rows) out.push_back(product_of(row));

@@ -26,9 +26,11 @@ void CommandPublisher::publish(std::string_view topic_base, const Envelope& enve
   const bool queued = producer_.produce(
       config_.topic(std::string(topic_base)), envelope.key, message, {},
       [reply, accepted = std::move(accepted), started](const kafka::DeliveryResult& r) {
-        metrics::observe_produce(r.ok, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+        metrics::observe_produce(
+            r.ok, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
         if (!r.ok) {
-          reply->error(Code::Service_Unavailable, "kafka_unavailable", "the command was not accepted: " + r.error);
+          reply->error(Code::Service_Unavailable, "kafka_unavailable",
+                       "the command was not accepted: " + r.error);
           return;
         }
         if (!accepted.location.empty()) {
@@ -37,7 +39,8 @@ void CommandPublisher::publish(std::string_view topic_base, const Envelope& enve
         reply->reply(Code::Accepted, accepted.body);
       },
       &error);
-  if (!queued) exchange.error(Code::Service_Unavailable, "kafka_unavailable", "the command was not accepted: " + error);
+  if (!queued)
+    exchange.error(Code::Service_Unavailable, "kafka_unavailable", "the command was not accepted: " + error);
 }
 
 }  // namespace orderflow::api

@@ -26,7 +26,8 @@ class CommandPublisher {
   // with `accepted` on the broker's ack, 503 on failure. The envelope is checked against the envelope
   // schema and its type's payload schema first: a message we would not accept ourselves is a bug, and
   // answers 500 with nothing published. Records the produce latency.
-  void publish(std::string_view topic_base, const Envelope& envelope, Exchange& exchange, Accepted accepted) const;
+  void publish(std::string_view topic_base, const Envelope& envelope, Exchange& exchange,
+               Accepted accepted) const;
 
  private:
   const Config& config_;

@@ -22,7 +22,9 @@ pqxx::connection& thread_connection(const std::string& dsn) {
   return *conn;
 }
 
-void drop_thread_connection(const std::string& dsn) { connections().erase(dsn); }
+void drop_thread_connection(const std::string& dsn) {
+  connections().erase(dsn);
+}
 
 bool reachable(const std::string& dsn) {
   try {

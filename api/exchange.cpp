@@ -46,14 +46,16 @@ void Exchange::reply(Pistache::Http::Code code, const std::string& json_body) {
   reply(code, json_body, MIME(Application, Json));
 }
 
-void Exchange::reply(Pistache::Http::Code code, const std::string& body, const Pistache::Http::Mime::MediaType& type) {
+void Exchange::reply(Pistache::Http::Code code, const std::string& body,
+                     const Pistache::Http::Mime::MediaType& type) {
   if (state_->sent.exchange(true)) return;
   try {
     state_->response.headers().add<Pistache::Http::Header::ContentType>(type);
     in_flight().add();
     try {
-      state_->response.send(code, body).then([](ssize_t) { in_flight().remove(); },
-                                             [](const std::exception_ptr&) { in_flight().remove(); });
+      state_->response.send(code, body)
+          .then([](ssize_t) { in_flight().remove(); },
+                [](const std::exception_ptr&) { in_flight().remove(); });
     } catch (...) {
       in_flight().remove();
       throw;
@@ -62,8 +64,9 @@ void Exchange::reply(Pistache::Http::Code code, const std::string& body, const P
     // Pistache throws when the peer is gone (e.g. a client that stopped waiting): nobody to tell.
     spdlog::debug("reply {} on {} not sent: {}", static_cast<int>(code), state_->route, e.what());
   }
-  metrics::observe_request(state_->route, static_cast<int>(code),
-                           std::chrono::duration<double>(std::chrono::steady_clock::now() - state_->started).count());
+  metrics::observe_request(
+      state_->route, static_cast<int>(code),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - state_->started).count());
 }
 
 void Exchange::error(Pistache::Http::Code code, std::string_view error_code, std::string_view message,

@@ -27,11 +27,13 @@ std::string conflict_body(std::string_view message, const std::string& status) {
 }  // namespace
 
 void OrderRoutes::register_on(Router& router) {
-  router.add(Method::Post, "/v1/orders",
-             [this](const auto& request, const PathParams&, Exchange& exchange) { place(request, exchange); });
-  router.add(Method::Get, "/v1/orders/:id", [this](const auto& request, const PathParams& params, Exchange& exchange) {
-    get(request, params.at("id"), exchange);
+  router.add(Method::Post, "/v1/orders", [this](const auto& request, const PathParams&, Exchange& exchange) {
+    place(request, exchange);
   });
+  router.add(Method::Get, "/v1/orders/:id",
+             [this](const auto& request, const PathParams& params, Exchange& exchange) {
+               get(request, params.at("id"), exchange);
+             });
   router.add(Method::Post, "/v1/orders/:id/cancel",
              [this](const auto& request, const PathParams& params, Exchange& exchange) {
                cancel(request, params.at("id"), exchange);
@@ -78,7 +80,8 @@ void OrderRoutes::reply_current(const std::string& order_id, Exchange& exchange)
   }
 }
 
-void OrderRoutes::get(const Pistache::Http::Request& request, const std::string& order_id, Exchange& exchange) {
+void OrderRoutes::get(const Pistache::Http::Request& request, const std::string& order_id,
+                      Exchange& exchange) {
   if (!require_uuid(order_id, "id", exchange)) return;
   const auto wait = require_int_query(request, "wait", 0, kMaxWaitSeconds, 0, exchange);
   if (!wait) return;
@@ -105,7 +108,8 @@ void OrderRoutes::get(const Pistache::Http::Request& request, const std::string&
   }
 }
 
-void OrderRoutes::cancel(const Pistache::Http::Request& request, const std::string& order_id, Exchange& exchange) {
+void OrderRoutes::cancel(const Pistache::Http::Request& request, const std::string& order_id,
+                         Exchange& exchange) {
   if (!require_uuid(order_id, "id", exchange)) return;
   std::optional<std::string> reason;
   // The body is optional; when there is one it must be JSON and valid.
@@ -120,7 +124,8 @@ void OrderRoutes::cancel(const Pistache::Http::Request& request, const std::stri
     return;
   }
   if (*status == "REJECTED" || *status == "CANCELLED") {
-    exchange.reply(Code::Conflict, conflict_body("the order is " + *status + " already: it cannot be cancelled", *status));
+    exchange.reply(Code::Conflict,
+                   conflict_body("the order is " + *status + " already: it cannot be cancelled", *status));
     return;
   }
   const std::string payload = json_object([&](json::Writer& w) {

@@ -11,7 +11,8 @@ namespace orderflow::api {
 
 class OrderRoutes {
  public:
-  OrderRoutes(const Config& config, const CommandPublisher& publisher, const OrderStore& store, OrderWaiter& waiter)
+  OrderRoutes(const Config& config, const CommandPublisher& publisher, const OrderStore& store,
+              OrderWaiter& waiter)
       : config_(config), publisher_(publisher), store_(store), waiter_(waiter) {}
   void register_on(Router& router);
 

@@ -32,7 +32,7 @@ std::string uuid_array(const std::vector<std::string>& ids) {
 }  // namespace
 
 std::map<std::string, std::string> OrderStore::orders_json(const std::vector<std::string>& order_ids,
-                                                            bool decided_only) const {
+                                                           bool decided_only) const {
   std::map<std::string, std::string> out;
   if (order_ids.empty()) return out;
   const std::string query = std::string("SELECT o.order_id::text, ") + kOrderJson +
@@ -42,7 +42,8 @@ std::map<std::string, std::string> OrderStore::orders_json(const std::vector<std
   return db::read(dsn_, [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     std::map<std::string, std::string> found;
-    for (const auto& row : tx.exec_params(query, ids)) found.emplace(row[0].as<std::string>(), row[1].as<std::string>());
+    for (const auto& row : tx.exec_params(query, ids))
+      found.emplace(row[0].as<std::string>(), row[1].as<std::string>());
     return found;
   });
 }
@@ -62,6 +63,8 @@ std::optional<std::string> OrderStore::status(const std::string& order_id) const
   });
 }
 
-bool OrderStore::reachable() const { return db::reachable(dsn_); }
+bool OrderStore::reachable() const {
+  return db::reachable(dsn_);
+}
 
 }  // namespace orderflow::api

@@ -14,7 +14,8 @@ class OrderStore {
   std::optional<std::string> order_json(const std::string& order_id) const;
   // The JSON of each of `order_ids` (lowercase UUIDs) that exists, by id, in ONE query; with
   // `decided_only` just those whose status is no longer PENDING.
-  std::map<std::string, std::string> orders_json(const std::vector<std::string>& order_ids, bool decided_only) const;
+  std::map<std::string, std::string> orders_json(const std::vector<std::string>& order_ids,
+                                                 bool decided_only) const;
   // The order's status, or nullopt if it is not (yet) persisted.
   std::optional<std::string> status(const std::string& order_id) const;
   bool reachable() const;

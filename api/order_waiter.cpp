@@ -20,9 +20,14 @@ std::vector<std::string> distinct_ids(const std::vector<std::string>& ids) {
 }  // namespace
 
 OrderWaiter::OrderWaiter(Lookup lookup, size_t max_waiters, std::chrono::milliseconds poll_every)
-    : lookup_(std::move(lookup)), max_waiters_(max_waiters), poll_every_(poll_every), thread_([this] { run(); }) {}
+    : lookup_(std::move(lookup)),
+      max_waiters_(max_waiters),
+      poll_every_(poll_every),
+      thread_([this] { run(); }) {}
 
-OrderWaiter::~OrderWaiter() { stop(); }
+OrderWaiter::~OrderWaiter() {
+  stop();
+}
 
 OrderWaiter::Added OrderWaiter::wait(const std::string& order_id, Clock::time_point deadline,
                                      std::shared_ptr<Exchange> exchange) {
@@ -99,7 +104,8 @@ void OrderWaiter::run() {
       if (failing) spdlog::info("order waiter: polling works again");
       failing = false;
     } catch (const std::exception& e) {
-      if (!failing) spdlog::warn("order waiter: poll failed (answering at the deadlines meanwhile): {}", e.what());
+      if (!failing)
+        spdlog::warn("order waiter: poll failed (answering at the deadlines meanwhile): {}", e.what());
       failing = true;
     }
 

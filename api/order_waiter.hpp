@@ -21,7 +21,8 @@ namespace orderflow::api {
 class OrderWaiter {
  public:
   // JSON of each order of `ids` that exists, by id; with `decided_only` only those no longer PENDING.
-  using Lookup = std::function<std::map<std::string, std::string>(const std::vector<std::string>& ids, bool decided_only)>;
+  using Lookup = std::function<std::map<std::string, std::string>(const std::vector<std::string>& ids,
+                                                                  bool decided_only)>;
   using Clock = std::chrono::steady_clock;
 
   OrderWaiter(Lookup lookup, size_t max_waiters, std::chrono::milliseconds poll_every);

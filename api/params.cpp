@@ -12,7 +12,9 @@ using Pistache::Http::Code;
 
 namespace {
 
-bool is_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'); }
+bool is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
 
 bool all_of(std::string_view text, size_t max_size, std::string_view extra) {
   if (text.empty() || text.size() > max_size) return false;
@@ -24,8 +26,12 @@ bool all_of(std::string_view text, size_t max_size, std::string_view extra) {
 
 }  // namespace
 
-bool is_sku(std::string_view text) { return all_of(text, 64, "_.-"); }
-bool is_cart_id(std::string_view text) { return all_of(text, 64, "_.:@-"); }
+bool is_sku(std::string_view text) {
+  return all_of(text, 64, "_.-");
+}
+bool is_cart_id(std::string_view text) {
+  return all_of(text, 64, "_.:@-");
+}
 
 std::optional<int> parse_int(std::string_view text, int min, int max) {
   if (text.empty() || text.size() > 9) return std::nullopt;
@@ -61,15 +67,15 @@ bool require_uuid(const std::string& value, std::string_view field, Exchange& ex
 
 bool require_sku(const std::string& value, std::string_view field, Exchange& exchange) {
   if (is_sku(value)) return true;
-  exchange.error(Code::Bad_Request, "invalid_path", fmt::format("{} must match ^[A-Za-z0-9_.-]{{1,64}}$", field),
-                 field);
+  exchange.error(Code::Bad_Request, "invalid_path",
+                 fmt::format("{} must match ^[A-Za-z0-9_.-]{{1,64}}$", field), field);
   return false;
 }
 
 bool require_cart_id(const std::string& value, std::string_view field, Exchange& exchange) {
   if (is_cart_id(value)) return true;
-  exchange.error(Code::Bad_Request, "invalid_path", fmt::format("{} must match ^[A-Za-z0-9_.:@-]{{1,64}}$", field),
-                 field);
+  exchange.error(Code::Bad_Request, "invalid_path",
+                 fmt::format("{} must match ^[A-Za-z0-9_.:@-]{{1,64}}$", field), field);
   return false;
 }
 
@@ -78,12 +84,13 @@ std::optional<int> require_int_query(const Pistache::Http::Request& request, con
   const auto text = request.query().get(name);
   if (!text) return fallback;
   if (auto value = parse_int(*text, min, max)) return value;
-  exchange.error(Code::Bad_Request, "invalid_query", fmt::format("{} must be an integer from {} to {}", name, min, max),
-                 name);
+  exchange.error(Code::Bad_Request, "invalid_query",
+                 fmt::format("{} must be an integer from {} to {}", name, min, max), name);
   return std::nullopt;
 }
 
-std::optional<std::string> require_idempotency_key(const Pistache::Http::Request& request, Exchange& exchange) {
+std::optional<std::string> require_idempotency_key(const Pistache::Http::Request& request,
+                                                   Exchange& exchange) {
   auto key = header(request, "Idempotency-Key");
   if (auto problem = check_idempotency_key(key); !problem.empty()) {
     exchange.error(Code::Bad_Request, "invalid_header", problem, "Idempotency-Key");

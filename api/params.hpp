@@ -33,6 +33,7 @@ bool require_cart_id(const std::string& value, std::string_view field, Exchange&
 std::optional<int> require_int_query(const Pistache::Http::Request& request, const std::string& name, int min,
                                      int max, int fallback, Exchange& exchange);
 // The Idempotency-Key header, checked.
-std::optional<std::string> require_idempotency_key(const Pistache::Http::Request& request, Exchange& exchange);
+std::optional<std::string> require_idempotency_key(const Pistache::Http::Request& request,
+                                                   Exchange& exchange);
 
 }  // namespace orderflow::api

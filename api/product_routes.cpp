@@ -11,8 +11,9 @@ using Pistache::Http::Method;
 void ProductRoutes::register_on(Router& router) {
   router.add(Method::Get, "/v1/products",
              [this](const auto& request, const PathParams&, Exchange& exchange) { list(request, exchange); });
-  router.add(Method::Get, "/v1/products/:sku",
-             [this](const auto&, const PathParams& params, Exchange& exchange) { get(params.at("sku"), exchange); });
+  router.add(
+      Method::Get, "/v1/products/:sku",
+      [this](const auto&, const PathParams& params, Exchange& exchange) { get(params.at("sku"), exchange); });
 }
 
 void ProductRoutes::list(const Pistache::Http::Request& request, Exchange& exchange) {
@@ -20,7 +21,8 @@ void ProductRoutes::list(const Pistache::Http::Request& request, Exchange& excha
   if (!limit) return;
   const auto after = request.query().get("after");
   if (after && !is_sku(*after)) {
-    exchange.error(Code::Bad_Request, "invalid_query", "after must be a sku: ^[A-Za-z0-9_.-]{1,64}$", "after");
+    exchange.error(Code::Bad_Request, "invalid_query", "after must be a sku: ^[A-Za-z0-9_.-]{1,64}$",
+                   "after");
     return;
   }
   // One row more than the page tells whether there is a next page without a count.
@@ -34,7 +36,8 @@ void ProductRoutes::list(const Pistache::Http::Request& request, Exchange& excha
                    w.EndArray();
                    w.Key("next");
                    if (more) {
-                     w.String(products.back().sku.c_str(), static_cast<rapidjson::SizeType>(products.back().sku.size()));
+                     w.String(products.back().sku.c_str(),
+                              static_cast<rapidjson::SizeType>(products.back().sku.size()));
                    } else {
                      w.Null();
                    }

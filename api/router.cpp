@@ -1,8 +1,8 @@
 #include "router.hpp"
 
-#include <pqxx/except>
 #include <spdlog/spdlog.h>
 
+#include <pqxx/except>
 #include <string_view>
 
 namespace orderflow::api {
@@ -48,7 +48,8 @@ std::vector<std::string> split_path(std::string_view path) {
   return out;
 }
 
-bool match(const std::vector<std::string>& pattern, const std::vector<std::string>& path, PathParams* params) {
+bool match(const std::vector<std::string>& pattern, const std::vector<std::string>& path,
+           PathParams* params) {
   if (pattern.size() != path.size()) return false;
   for (size_t i = 0; i < pattern.size(); ++i) {
     if (!pattern[i].empty() && pattern[i][0] == ':') {
@@ -98,8 +99,9 @@ void Router::dispatch(const Pistache::Http::Request& request, Pistache::Http::Re
   }
   Exchange exchange(std::move(response), "unmatched");
   exchange.writer().headers().add<Pistache::Http::Header::Allow>(allowed);
-  exchange.error(Pistache::Http::Code::Method_Not_Allowed, "method_not_allowed",
-                 std::string(Pistache::Http::methodString(request.method())) + " is not allowed here; use " + allow);
+  exchange.error(
+      Pistache::Http::Code::Method_Not_Allowed, "method_not_allowed",
+      std::string(Pistache::Http::methodString(request.method())) + " is not allowed here; use " + allow);
 }
 
 }  // namespace orderflow::api

@@ -6,7 +6,6 @@
 //   reset-offsets ROLE   make a worker role replay its topics from the start on its next assignment
 //   prune-processed      forget the ids of messages applied more than --days ago
 #include <CLI/CLI.hpp>
-
 #include <iostream>
 
 #include "orderflow/config.hpp"
@@ -29,7 +28,8 @@ int main(int argc, char** argv) {
   orderflow::cli::VerifyOptions verify_options;
   verify->add_option("--pending-seconds", verify_options.pending_seconds, "Oldest a PENDING order may be");
   verify->add_option("--settle-seconds", verify_options.settle_seconds, "Time a release may take to land");
-  auto* reset = app.add_subcommand("reset-offsets", "Replay a role's topics from the start (stop its workers first)");
+  auto* reset =
+      app.add_subcommand("reset-offsets", "Replay a role's topics from the start (stop its workers first)");
   std::string role;
   reset->add_option("role", role, "Worker role: inventory, orders or carts")->required();
   auto* prune = app.add_subcommand("prune-processed", "Forget processed message ids older than --days");
@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
     if (*create_topics) {
       const auto specs = orderflow::topic_manifest();
       orderflow::kafka::create_topics(config.kafka_brokers, config.topic_prefix, specs);
-      for (const auto& t : specs) std::cout << config.topic(t.name) << " (" << t.partitions << " partitions)\n";
+      for (const auto& t : specs)
+        std::cout << config.topic(t.name) << " (" << t.partitions << " partitions)\n";
       return 0;
     }
     auto conn = orderflow::pg::connect_with_retry(config.pg_dsn, std::chrono::seconds(30));
@@ -54,15 +55,17 @@ int main(int argc, char** argv) {
       return orderflow::cli::verify(*conn, verify_options, std::cout) == 0 ? 0 : 1;
     } else if (*prune) {
       pqxx::work tx(*conn);
-      const auto n = tx.exec("DELETE FROM runtime.processed_messages WHERE processed_at < now() - interval '" +
-                             std::to_string(days) + " days'")
-                         .affected_rows();
+      const auto n =
+          tx.exec("DELETE FROM runtime.processed_messages WHERE processed_at < now() - interval '" +
+                  std::to_string(days) + " days'")
+              .affected_rows();
       tx.commit();
       std::cout << "forgot " << n << " processed message id(s) older than " << days << " days\n";
     } else if (*reset) {
       pqxx::work tx(*conn);
-      const auto n = tx.exec("DELETE FROM runtime.consumer_offsets WHERE group_id = " + tx.quote(config.topic(role)))
-                         .affected_rows();
+      const auto n =
+          tx.exec("DELETE FROM runtime.consumer_offsets WHERE group_id = " + tx.quote(config.topic(role)))
+              .affected_rows();
       tx.commit();
       std::cout << "forgot " << n << " stored offset(s) of group " << config.topic(role)
                 << "; its workers replay from the start when next assigned\n";

@@ -18,9 +18,10 @@ void seed_demo(pqxx::connection& conn, std::ostream& out) {
   pqxx::work tx(conn);
   int added = 0;
   for (const auto& p : products) {
-    added += tx.exec("INSERT INTO catalog.products (sku, name, price_cents) VALUES (" + tx.quote(p.sku) + "," +
-                     tx.quote(p.name) + "," + std::to_string(p.price_cents) + ") ON CONFLICT DO NOTHING")
-                 .affected_rows();
+    added +=
+        tx.exec("INSERT INTO catalog.products (sku, name, price_cents) VALUES (" + tx.quote(p.sku) + "," +
+                tx.quote(p.name) + "," + std::to_string(p.price_cents) + ") ON CONFLICT DO NOTHING")
+            .affected_rows();
     tx.exec("INSERT INTO inventory.stock (sku, on_hand, available) VALUES (" + tx.quote(p.sku) + "," +
             std::to_string(p.on_hand) + "," + std::to_string(p.on_hand) + ") ON CONFLICT DO NOTHING");
   }

@@ -1,7 +1,7 @@
 #pragma once
 // `orderflow-ctl verify`: checks the guarantees on the data, from PostgreSQL.
-#include <pqxx/pqxx>
 #include <ostream>
+#include <pqxx/pqxx>
 
 namespace orderflow::cli {
 

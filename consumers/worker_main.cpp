@@ -1,19 +1,18 @@
-// orderflow-worker: runs one role of the pipeline (--role inventory|orders|carts) in the shared consumer runtime,
-// with its outbox relay and its /metrics, /healthz, /readyz endpoint.
+// orderflow-worker: runs one role of the pipeline (--role inventory|orders|carts) in the shared consumer
+// runtime, with its outbox relay and its /metrics, /healthz, /readyz endpoint.
 #include <CLI/CLI.hpp>
-
 #include <functional>
 #include <map>
 #include <memory>
 
+#include "carts/cart_role.hpp"
+#include "inventory/inventory_role.hpp"
 #include "orderflow/config.hpp"
 #include "orderflow/log.hpp"
 #include "orderflow/ops_server.hpp"
 #include "orderflow/runtime/consumer_loop.hpp"
 #include "orderflow/runtime/outbox_relay.hpp"
 #include "orderflow/shutdown.hpp"
-#include "carts/cart_role.hpp"
-#include "inventory/inventory_role.hpp"
 #include "orders/order_role.hpp"
 
 namespace {
@@ -46,7 +45,7 @@ int main(int argc, char** argv) {
                              [&] { return loop.ready() && relay.healthy(); });
     relay.start();
     spdlog::info("worker {} up; metrics on {}:{}", role_name, config.bind_address, config.metrics_port);
-    loop.run();   // returns after SIGTERM/SIGINT with the last batch committed
+    loop.run();    // returns after SIGTERM/SIGINT with the last batch committed
     relay.stop();  // publishes what that batch left in the outbox
     spdlog::info("worker {} stopped", role_name);
   } catch (const std::exception& e) {

@@ -68,7 +68,8 @@ void Config::add_flags(CLI::App& app) {
   app.add_option("--produce-timeout-ms", produce_timeout_ms,
                  "Bound on waiting for Kafka's ack before 503 (ORDERFLOW_PRODUCE_TIMEOUT_MS)")
       ->check(CLI::Range(100u, 300000u));
-  app.add_option("--max-body-bytes", max_body_bytes, "Largest request body, else 413 (ORDERFLOW_MAX_BODY_BYTES)");
+  app.add_option("--max-body-bytes", max_body_bytes,
+                 "Largest request body, else 413 (ORDERFLOW_MAX_BODY_BYTES)");
   app.add_option("--admin-token", admin_token, "Bearer token of the admin endpoints (ORDERFLOW_ADMIN_TOKEN)");
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error (ORDERFLOW_LOG_LEVEL)");
   app.add_option("--batch-max-records", batch_max_records,

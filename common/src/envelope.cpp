@@ -10,13 +10,18 @@
 namespace orderflow {
 
 Envelope make_envelope(std::string type, std::string key, std::string payload_json, int version) {
-  return Envelope{random_uuid(), std::move(type), version, utc_now_iso8601(), std::move(key), std::move(payload_json)};
+  return Envelope{random_uuid(),     std::move(type), version,
+                  utc_now_iso8601(), std::move(key),  std::move(payload_json)};
 }
 
 Envelope make_caused_envelope(const std::string& cause_id, std::string type, std::string key,
                               std::string payload_json, const std::string& discriminator) {
-  Envelope e{name_uuid(cause_id + "/" + type + "/" + discriminator), std::move(type), 1, utc_now_iso8601(),
-             std::move(key), std::move(payload_json)};
+  Envelope e{name_uuid(cause_id + "/" + type + "/" + discriminator),
+             std::move(type),
+             1,
+             utc_now_iso8601(),
+             std::move(key),
+             std::move(payload_json)};
   return e;
 }
 
@@ -42,12 +47,13 @@ namespace {
 std::variant<Envelope, DecodeError> decode_into(std::string_view bytes, rapidjson::Document& doc) {
   doc.Parse(bytes.data(), bytes.size());
   if (doc.HasParseError()) {
-    return DecodeError{fmt::format("not JSON: {} at offset {}", rapidjson::GetParseError_En(doc.GetParseError()),
-                                   doc.GetErrorOffset())};
+    return DecodeError{fmt::format("not JSON: {} at offset {}",
+                                   rapidjson::GetParseError_En(doc.GetParseError()), doc.GetErrorOffset())};
   }
   const auto& schemas = SchemaSet::instance();
   if (auto err = schemas.validate("envelope", doc)) {
-    return DecodeError{fmt::format("envelope: {} {}", err->field.empty() ? "document" : err->field, err->message)};
+    return DecodeError{
+        fmt::format("envelope: {} {}", err->field.empty() ? "document" : err->field, err->message)};
   }
   Envelope e;
   e.id = *json::get_string(doc, "id");

@@ -16,10 +16,15 @@ namespace orderflow::http {
 Client::Client(std::string host, uint16_t port, std::chrono::milliseconds timeout)
     : host_(std::move(host)), port_(port), timeout_(timeout) {}
 
-Client::~Client() { close_socket(); }
+Client::~Client() {
+  close_socket();
+}
 
 Client::Client(Client&& other) noexcept
-    : host_(std::move(other.host_)), port_(other.port_), timeout_(other.timeout_), fd_(other.fd_),
+    : host_(std::move(other.host_)),
+      port_(other.port_),
+      timeout_(other.timeout_),
+      fd_(other.fd_),
       buffer_(std::move(other.buffer_)) {
   other.fd_ = -1;
 }
@@ -101,7 +106,8 @@ Response Client::request(std::string_view method, std::string_view target, std::
           size_t line = head.find("\r\n");
           while (line != std::string::npos) {
             const size_t next = head.find("\r\n", line + 2);
-            const std::string h = head.substr(line + 2, next == std::string::npos ? std::string::npos : next - line - 2);
+            const std::string h =
+                head.substr(line + 2, next == std::string::npos ? std::string::npos : next - line - 2);
             const auto colon = h.find(':');
             if (colon != std::string::npos) {
               std::string name = h.substr(0, colon);
@@ -123,7 +129,8 @@ Response Client::request(std::string_view method, std::string_view target, std::
         if (conn == "close") close_socket();
         return r;
       }
-      const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
       if (left.count() <= 0) {
         r = Response{};
         r.error = "timed out";

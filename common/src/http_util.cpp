@@ -9,8 +9,8 @@ void send_json(Pistache::Http::ResponseWriter& response, Pistache::Http::Code co
   response.send(code, body);
 }
 
-void send_error(Pistache::Http::ResponseWriter& response, Pistache::Http::Code code, std::string_view error_code,
-                std::string_view message, std::string_view field) {
+void send_error(Pistache::Http::ResponseWriter& response, Pistache::Http::Code code,
+                std::string_view error_code, std::string_view message, std::string_view field) {
   send_json(response, code, json::error_body(error_code, message, field));
 }
 

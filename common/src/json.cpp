@@ -1,8 +1,7 @@
 #include "orderflow/json.hpp"
 
-#include <rapidjson/error/en.h>
-
 #include <fmt/format.h>
+#include <rapidjson/error/en.h>
 
 namespace orderflow::json {
 
@@ -11,7 +10,8 @@ std::optional<rapidjson::Document> parse(std::string_view text, std::string* err
   doc.Parse(text.data(), text.size());
   if (doc.HasParseError()) {
     if (error != nullptr) {
-      *error = fmt::format("{} at offset {}", rapidjson::GetParseError_En(doc.GetParseError()), doc.GetErrorOffset());
+      *error = fmt::format("{} at offset {}", rapidjson::GetParseError_En(doc.GetParseError()),
+                           doc.GetErrorOffset());
     }
     return std::nullopt;
   }

@@ -1,12 +1,11 @@
 // Topic administration with librdkafka's C admin API (the C++ API has none), each handle in RAII.
-#include <librdkafka/rdkafka.h>
-
 #include <fmt/format.h>
+#include <librdkafka/rdkafka.h>
 
 #include <chrono>
 #include <memory>
-#include <thread>
 #include <stdexcept>
+#include <thread>
 
 #include "orderflow/kafka.hpp"
 
@@ -44,7 +43,8 @@ Handle make_handle(const std::string& brokers, rd_kafka_type_t type) {
 
 }  // namespace
 
-void create_topics(const std::string& brokers, const std::string& prefix, const std::vector<TopicSpec>& specs) {
+void create_topics(const std::string& brokers, const std::string& prefix,
+                   const std::vector<TopicSpec>& specs) {
   auto rk = make_handle(brokers, RD_KAFKA_PRODUCER);
   std::vector<std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter>> owned;
   std::vector<rd_kafka_NewTopic_t*> raw;
@@ -80,19 +80,23 @@ namespace {
 
 int64_t end_offset_total_once(rd_kafka_t* rk, const std::string& topic) {
   const rd_kafka_metadata_t* md = nullptr;
-  std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> t(rd_kafka_topic_new(rk, topic.c_str(), nullptr),
-                                                                         &rd_kafka_topic_destroy);
+  std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> t(
+      rd_kafka_topic_new(rk, topic.c_str(), nullptr), &rd_kafka_topic_destroy);
   auto code = rd_kafka_metadata(rk, 0, t.get(), &md, 10000);
-  if (code != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error("metadata: " + std::string(rd_kafka_err2str(code)));
-  std::unique_ptr<const rd_kafka_metadata_t, decltype(&rd_kafka_metadata_destroy)> owned(md, &rd_kafka_metadata_destroy);
+  if (code != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw std::runtime_error("metadata: " + std::string(rd_kafka_err2str(code)));
+  std::unique_ptr<const rd_kafka_metadata_t, decltype(&rd_kafka_metadata_destroy)> owned(
+      md, &rd_kafka_metadata_destroy);
   if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     throw std::runtime_error("unknown topic " + topic);
   }
   int64_t total = 0;
   for (int p = 0; p < md->topics[0].partition_cnt; ++p) {
     int64_t low = 0, high = 0;
-    code = rd_kafka_query_watermark_offsets(rk, topic.c_str(), md->topics[0].partitions[p].id, &low, &high, 10000);
-    if (code != RD_KAFKA_RESP_ERR_NO_ERROR) throw std::runtime_error("watermarks: " + std::string(rd_kafka_err2str(code)));
+    code = rd_kafka_query_watermark_offsets(rk, topic.c_str(), md->topics[0].partitions[p].id, &low, &high,
+                                            10000);
+    if (code != RD_KAFKA_RESP_ERR_NO_ERROR)
+      throw std::runtime_error("watermarks: " + std::string(rd_kafka_err2str(code)));
     total += high;
   }
   return total;

@@ -72,9 +72,9 @@ bool Producer::produce(const std::string& topic, std::string_view key, std::stri
     for (const auto& [k, v] : headers) hdrs->add(k, v.data(), v.size());
   }
   auto* fn = new DeliveryFn(std::move(on_delivery));
-  const auto code = producer_->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-                                       const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0,
-                                       hdrs, fn);
+  const auto code =
+      producer_->produce(topic, RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                         const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, hdrs, fn);
   if (code != RdKafka::ERR_NO_ERROR) {
     // On failure librdkafka did not take ownership of the headers or the opaque.
     delete fn;

@@ -40,6 +40,8 @@ OpsServer::OpsServer(const std::string& bind_address, uint16_t port, std::functi
   impl_->endpoint->serveThreaded();
 }
 
-OpsServer::~OpsServer() { impl_->endpoint->shutdown(); }
+OpsServer::~OpsServer() {
+  impl_->endpoint->shutdown();
+}
 
 }  // namespace orderflow

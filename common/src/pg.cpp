@@ -1,14 +1,17 @@
+#include "orderflow/pg.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <thread>
 
-#include "orderflow/pg.hpp"
-
 namespace orderflow::pg {
 
-std::unique_ptr<pqxx::connection> connect(const std::string& dsn) { return std::make_unique<pqxx::connection>(dsn); }
+std::unique_ptr<pqxx::connection> connect(const std::string& dsn) {
+  return std::make_unique<pqxx::connection>(dsn);
+}
 
-std::unique_ptr<pqxx::connection> connect_with_retry(const std::string& dsn, std::chrono::milliseconds timeout) {
+std::unique_ptr<pqxx::connection> connect_with_retry(const std::string& dsn,
+                                                     std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto backoff = std::chrono::milliseconds(50);
   for (;;) {

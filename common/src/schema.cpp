@@ -1,10 +1,9 @@
 #include "orderflow/schema.hpp"
 
+#include <fmt/format.h>
 #include <rapidjson/pointer.h>
 #include <rapidjson/schema.h>
 #include <rapidjson/stringbuffer.h>
-
-#include <fmt/format.h>
 
 #include <map>
 #include <stdexcept>
@@ -74,7 +73,9 @@ const SchemaSet& SchemaSet::instance() {
   return set;
 }
 
-bool SchemaSet::has(std::string_view name) const { return impl_->schemas.find(name) != impl_->schemas.end(); }
+bool SchemaSet::has(std::string_view name) const {
+  return impl_->schemas.find(name) != impl_->schemas.end();
+}
 
 std::string SchemaSet::message_schema(std::string_view type, int version) {
   return fmt::format("messages/{}.v{}", type, version);
@@ -98,7 +99,8 @@ std::optional<SchemaError> SchemaSet::validate(std::string_view name, const rapi
     if (it != schema_node->MemberEnd()) rule = &it->value;
   }
 
-  if (keyword == "required" && rule != nullptr && rule->IsArray() && instance != nullptr && instance->IsObject()) {
+  if (keyword == "required" && rule != nullptr && rule->IsArray() && instance != nullptr &&
+      instance->IsObject()) {
     for (const auto& req : rule->GetArray()) {
       if (!instance->HasMember(req)) return SchemaError{join(field, req.GetString()), "is required"};
     }
@@ -112,7 +114,8 @@ std::optional<SchemaError> SchemaSet::validate(std::string_view name, const rapi
     message = fmt::format("must be {} {}", keyword == "minimum" ? ">=" : "<=", number_text(*rule));
   } else if ((keyword == "minItems" || keyword == "maxItems") && rule != nullptr) {
     const std::string n = number_text(*rule);
-    message = fmt::format("must have at {} {} item{}", keyword == "minItems" ? "least" : "most", n, n == "1" ? "" : "s");
+    message = fmt::format("must have at {} {} item{}", keyword == "minItems" ? "least" : "most", n,
+                          n == "1" ? "" : "s");
   } else if ((keyword == "minLength" || keyword == "maxLength") && rule != nullptr) {
     message = fmt::format("must be at {} {} characters long", keyword == "minLength" ? "least" : "most",
                           number_text(*rule));

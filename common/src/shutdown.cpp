@@ -1,7 +1,7 @@
 #include "orderflow/shutdown.hpp"
 
-#include <csignal>
 #include <condition_variable>
+#include <csignal>
 #include <mutex>
 #include <thread>
 

@@ -18,18 +18,22 @@ struct Cart {
   bool dirty = false;
 };
 
-std::string str(const rapidjson::Value& v, const char* field) { return v[field].GetString(); }
+std::string str(const rapidjson::Value& v, const char* field) {
+  return v[field].GetString();
+}
 
 std::map<std::string, Cart> load(pqxx::transaction_base& tx, const std::set<std::string>& ids) {
   std::map<std::string, Cart> carts;
   const std::string list = pg::quoted_list(tx, ids);
   for (const auto& row :
-       tx.exec("SELECT cart_id, last_order_id::text, version FROM carts.carts WHERE cart_id IN (" + list + ") FOR UPDATE")) {
+       tx.exec("SELECT cart_id, last_order_id::text, version FROM carts.carts WHERE cart_id IN (" + list +
+               ") FOR UPDATE")) {
     Cart& c = carts[row[0].as<std::string>()];
     if (!row[1].is_null()) c.last_order_id = row[1].as<std::string>();
     c.version = row[2].as<int>();
   }
-  for (const auto& row : tx.exec("SELECT cart_id, sku, quantity FROM carts.cart_items WHERE cart_id IN (" + list + ")")) {
+  for (const auto& row :
+       tx.exec("SELECT cart_id, sku, quantity FROM carts.cart_items WHERE cart_id IN (" + list + ")")) {
     carts[row[0].as<std::string>()].items[row[1].as<std::string>()] = row[2].as<int>();
   }
   return carts;
@@ -46,13 +50,19 @@ void save(pqxx::transaction_base& tx, const std::map<std::string, Cart>& carts) 
     for (const auto& [sku, quantity] : c.items) items.row(id, sku, quantity);
   }
   if (touched.empty()) return;
-  tx.exec("INSERT INTO carts.carts (cart_id, last_order_id, version) SELECT cart_id, last_order_id::uuid, version::int"
-          " FROM (VALUES " + rows.sql() + ") AS v (cart_id, last_order_id, version) ON CONFLICT (cart_id) DO UPDATE"
-          " SET last_order_id = EXCLUDED.last_order_id, version = EXCLUDED.version, updated_at = now()");
+  tx.exec(
+      "INSERT INTO carts.carts (cart_id, last_order_id, version) SELECT cart_id, last_order_id::uuid, "
+      "version::int"
+      " FROM (VALUES " +
+      rows.sql() +
+      ") AS v (cart_id, last_order_id, version) ON CONFLICT (cart_id) DO UPDATE"
+      " SET last_order_id = EXCLUDED.last_order_id, version = EXCLUDED.version, updated_at = now()");
   tx.exec("DELETE FROM carts.cart_items WHERE cart_id IN (" + pg::quoted_list(tx, touched) + ")");
   if (!items.empty()) {
-    tx.exec("INSERT INTO carts.cart_items (cart_id, sku, quantity) SELECT cart_id, sku, quantity::int FROM (VALUES " +
-            items.sql() + ") AS v (cart_id, sku, quantity)");
+    tx.exec(
+        "INSERT INTO carts.cart_items (cart_id, sku, quantity) SELECT cart_id, sku, quantity::int FROM "
+        "(VALUES " +
+        items.sql() + ") AS v (cart_id, sku, quantity)");
   }
 }
 
@@ -79,7 +89,9 @@ std::string place_order_payload(const rapidjson::Value& checkout, const Cart& ca
 
 }  // namespace
 
-std::vector<std::string> CartRole::topics() const { return {topics::kCartsCommands}; }
+std::vector<std::string> CartRole::topics() const {
+  return {topics::kCartsCommands};
+}
 
 void CartRole::apply(pqxx::transaction_base& tx, std::vector<runtime::Record>& batch, runtime::Outbox& out) {
   std::set<std::string> ids;

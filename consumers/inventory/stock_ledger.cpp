@@ -5,7 +5,8 @@
 namespace orderflow::inventory {
 namespace {
 
-std::string reservation_payload(const std::string& order_id, const std::string& sku, int quantity, const Stock& s) {
+std::string reservation_payload(const std::string& order_id, const std::string& sku, int quantity,
+                                const Stock& s) {
   rapidjson::StringBuffer b;
   json::Writer w(b);
   w.StartObject();
@@ -20,7 +21,8 @@ std::string reservation_payload(const std::string& order_id, const std::string& 
 
 }  // namespace
 
-std::optional<LedgerEvent> StockLedger::reserve(const std::string& order_id, const std::string& sku, int quantity) {
+std::optional<LedgerEvent> StockLedger::reserve(const std::string& order_id, const std::string& sku,
+                                                int quantity) {
   auto [it, inserted] = reservations.try_emplace({order_id, sku});
   if (!inserted) return std::nullopt;  // this order line was answered before
   Reservation& r = it->second;

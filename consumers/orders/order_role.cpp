@@ -9,7 +9,9 @@
 namespace orderflow::orders {
 namespace {
 
-std::string str(const rapidjson::Value& v, const char* field) { return v[field].GetString(); }
+std::string str(const rapidjson::Value& v, const char* field) {
+  return v[field].GetString();
+}
 std::optional<std::string> opt_str(const rapidjson::Value& v, const char* field) {
   auto it = v.FindMember(field);
   return it == v.MemberEnd() ? std::nullopt : std::optional<std::string>(it->value.GetString());
@@ -20,13 +22,14 @@ bool is_stock_answer(const std::string& type) {
 }
 
 // Loads, with row locks, the orders the batch refers to, and the catalog prices of new orders' SKUs.
-void load(pqxx::transaction_base& tx, const std::set<std::string>& order_ids, const std::set<std::string>& skus,
-          OrderSaga& saga) {
+void load(pqxx::transaction_base& tx, const std::set<std::string>& order_ids,
+          const std::set<std::string>& skus, OrderSaga& saga) {
   if (!order_ids.empty()) {
     const std::string ids = pg::quoted_list(tx, order_ids);
-    for (const auto& row : tx.exec(
-             "SELECT order_id::text, customer_id, idempotency_key, cart_id, status, reason, coalesce(total_cents, 0),"
-             " version, placed_at::text FROM orders.orders WHERE order_id IN (" + ids + ") FOR UPDATE")) {
+    for (const auto& row : tx.exec("SELECT order_id::text, customer_id, idempotency_key, cart_id, status, "
+                                   "reason, coalesce(total_cents, 0),"
+                                   " version, placed_at::text FROM orders.orders WHERE order_id IN (" +
+                                   ids + ") FOR UPDATE")) {
       Order& o = saga.orders[row[0].as<std::string>()];
       o.order_id = row[0].as<std::string>();
       o.customer_id = row[1].as<std::string>();
@@ -38,16 +41,18 @@ void load(pqxx::transaction_base& tx, const std::set<std::string>& order_ids, co
       o.version = row[7].as<int>();
       o.placed_at = row[8].as<std::string>();
     }
-    for (const auto& row : tx.exec("SELECT order_id::text, line_no, sku, quantity, coalesce(unit_price_cents, 0), state"
-                                   " FROM orders.order_lines WHERE order_id IN (" + ids + ") ORDER BY line_no")) {
-      saga.orders[row[0].as<std::string>()].lines.push_back(
-          Line{row[1].as<int>(), row[2].as<std::string>(), row[3].as<int>(), row[4].as<int64_t>(),
-               row[5].as<std::string>(), false});
+    for (const auto& row :
+         tx.exec("SELECT order_id::text, line_no, sku, quantity, coalesce(unit_price_cents, 0), state"
+                 " FROM orders.order_lines WHERE order_id IN (" +
+                 ids + ") ORDER BY line_no")) {
+      saga.orders[row[0].as<std::string>()].lines.push_back(Line{row[1].as<int>(), row[2].as<std::string>(),
+                                                                 row[3].as<int>(), row[4].as<int64_t>(),
+                                                                 row[5].as<std::string>(), false});
     }
   }
   if (!skus.empty()) {
-    for (const auto& row :
-         tx.exec("SELECT sku, price_cents FROM catalog.products WHERE sku IN (" + pg::quoted_list(tx, skus) + ")")) {
+    for (const auto& row : tx.exec("SELECT sku, price_cents FROM catalog.products WHERE sku IN (" +
+                                   pg::quoted_list(tx, skus) + ")")) {
       saga.catalog_prices[row[0].as<std::string>()] = row[1].as<int64_t>();
     }
   }
@@ -60,8 +65,8 @@ void save(pqxx::transaction_base& tx, const OrderSaga& saga) {
   for (const auto& [id, o] : saga.orders) {
     if (!o.dirty) continue;
     if (o.created) {
-      new_orders.row(id, o.customer_id, o.idempotency_key, o.cart_id, o.status, o.reason, o.total_cents, o.version,
-                     o.placed_at);
+      new_orders.row(id, o.customer_id, o.idempotency_key, o.cart_id, o.status, o.reason, o.total_cents,
+                     o.version, o.placed_at);
     } else {
       changed_orders.row(id, o.status, o.reason, o.version);
     }
@@ -74,30 +79,42 @@ void save(pqxx::transaction_base& tx, const OrderSaga& saga) {
     }
   }
   if (!new_orders.empty()) {
-    tx.exec("INSERT INTO orders.orders (order_id, customer_id, idempotency_key, cart_id, status, reason, total_cents,"
-            " version, placed_at) SELECT order_id::uuid, customer_id, idempotency_key, cart_id, status, reason,"
-            " total_cents::bigint, version::int, placed_at::timestamptz FROM (VALUES " + new_orders.sql() +
-            ") AS v (order_id, customer_id, idempotency_key, cart_id, status, reason, total_cents, version, placed_at)");
+    tx.exec(
+        "INSERT INTO orders.orders (order_id, customer_id, idempotency_key, cart_id, status, reason, "
+        "total_cents,"
+        " version, placed_at) SELECT order_id::uuid, customer_id, idempotency_key, cart_id, status, reason,"
+        " total_cents::bigint, version::int, placed_at::timestamptz FROM (VALUES " +
+        new_orders.sql() +
+        ") AS v (order_id, customer_id, idempotency_key, cart_id, status, reason, total_cents, version, "
+        "placed_at)");
   }
   if (!new_lines.empty()) {
-    tx.exec("INSERT INTO orders.order_lines (order_id, line_no, sku, quantity, unit_price_cents, state)"
-            " SELECT order_id::uuid, line_no::int, sku, quantity::int, unit_price_cents::bigint, state FROM (VALUES " +
-            new_lines.sql() + ") AS v (order_id, line_no, sku, quantity, unit_price_cents, state)");
+    tx.exec(
+        "INSERT INTO orders.order_lines (order_id, line_no, sku, quantity, unit_price_cents, state)"
+        " SELECT order_id::uuid, line_no::int, sku, quantity::int, unit_price_cents::bigint, state FROM "
+        "(VALUES " +
+        new_lines.sql() + ") AS v (order_id, line_no, sku, quantity, unit_price_cents, state)");
   }
   if (!changed_orders.empty()) {
-    tx.exec("UPDATE orders.orders o SET status = v.status, reason = v.reason, version = v.version::int,"
-            " updated_at = now() FROM (VALUES " + changed_orders.sql() + ") AS v (order_id, status, reason, version)"
-            " WHERE o.order_id = v.order_id::uuid");
+    tx.exec(
+        "UPDATE orders.orders o SET status = v.status, reason = v.reason, version = v.version::int,"
+        " updated_at = now() FROM (VALUES " +
+        changed_orders.sql() +
+        ") AS v (order_id, status, reason, version)"
+        " WHERE o.order_id = v.order_id::uuid");
   }
   if (!changed_lines.empty()) {
     tx.exec("UPDATE orders.order_lines l SET state = v.state FROM (VALUES " + changed_lines.sql() +
-            ") AS v (order_id, line_no, state) WHERE l.order_id = v.order_id::uuid AND l.line_no = v.line_no::int");
+            ") AS v (order_id, line_no, state) WHERE l.order_id = v.order_id::uuid AND l.line_no = "
+            "v.line_no::int");
   }
 }
 
 }  // namespace
 
-std::vector<std::string> OrderRole::topics() const { return {topics::kOrdersCommands, topics::kInventoryEvents}; }
+std::vector<std::string> OrderRole::topics() const {
+  return {topics::kOrdersCommands, topics::kInventoryEvents};
+}
 
 void OrderRole::apply(pqxx::transaction_base& tx, std::vector<runtime::Record>& batch, runtime::Outbox& out) {
   std::set<std::string> order_ids, skus;
@@ -130,8 +147,8 @@ void OrderRole::apply(pqxx::transaction_base& tx, std::vector<runtime::Record>& 
         out.dead_letter(r, "PlaceOrder names a sku on two lines");
         continue;
       }
-      saga.place(str(p, "order_id"), str(p, "customer_id"), str(p, "idempotency_key"), opt_str(p, "cart_id"), lines,
-                 r.envelope.occurred_at, messages);
+      saga.place(str(p, "order_id"), str(p, "customer_id"), str(p, "idempotency_key"), opt_str(p, "cart_id"),
+                 lines, r.envelope.occurred_at, messages);
     } else if (type == "CancelOrder") {
       saga.cancel(str(p, "order_id"), opt_str(p, "reason"), messages);
     } else if (type == "StockReserved") {
@@ -145,7 +162,8 @@ void OrderRole::apply(pqxx::transaction_base& tx, std::vector<runtime::Record>& 
     }
     // Other inventory events (StockAdjusted, ...) are not for the saga: skipped, not dead letters.
     for (auto& m : messages) {
-      out.publish(m.topic, make_caused_envelope(r.envelope.id, m.type, m.key, std::move(m.payload), m.discriminator));
+      out.publish(m.topic,
+                  make_caused_envelope(r.envelope.id, m.type, m.key, std::move(m.payload), m.discriminator));
     }
   }
   save(tx, saga);

@@ -38,9 +38,10 @@ Line* OrderSaga::line_of(Order& order, const std::string& sku) {
   return it == order.lines.end() ? nullptr : &*it;
 }
 
-void OrderSaga::place(const std::string& order_id, const std::string& customer_id, const std::string& idempotency_key,
-                      const std::optional<std::string>& cart_id, const std::vector<NewOrderLine>& lines,
-                      const std::string& placed_at, std::vector<SagaMessage>& out) {
+void OrderSaga::place(const std::string& order_id, const std::string& customer_id,
+                      const std::string& idempotency_key, const std::optional<std::string>& cart_id,
+                      const std::vector<NewOrderLine>& lines, const std::string& placed_at,
+                      std::vector<SagaMessage>& out) {
   if (orders.count(order_id) != 0) return;  // a retry of the same order: it exists already
   Order& o = orders[order_id];
   o.order_id = order_id;
@@ -117,7 +118,8 @@ void OrderSaga::reserved(const std::string& order_id, const std::string& sku, st
     release_line(o, *line, out);
     return;
   }
-  const bool all = std::all_of(o.lines.begin(), o.lines.end(), [](const Line& l) { return l.state == "RESERVED"; });
+  const bool all =
+      std::all_of(o.lines.begin(), o.lines.end(), [](const Line& l) { return l.state == "RESERVED"; });
   if (!all) return;
   o.status = "CONFIRMED";
   touch(o);
@@ -139,7 +141,9 @@ void OrderSaga::short_of(const std::string& order_id, const std::string& sku, in
   line->dirty = true;
   o.dirty = true;
   if (o.status == "PENDING") {
-    reject(o, fmt::format("insufficient stock for sku {}: {} requested, {} available", sku, line->quantity, available),
+    reject(o,
+           fmt::format("insufficient stock for sku {}: {} requested, {} available", sku, line->quantity,
+                       available),
            out);
   }
 }
@@ -163,7 +167,8 @@ void OrderSaga::cancel(const std::string& order_id, const std::optional<std::str
                                 json::put(w, "order_id", order_id);
                                 json::put(w, "command", "CancelOrder");
                                 json::put(w, "status", status);
-                                json::put(w, "reason", fmt::format("an order that is {} cannot be cancelled", status));
+                                json::put(w, "reason",
+                                          fmt::format("an order that is {} cannot be cancelled", status));
                               }),
                               ""});
     return;

@@ -60,16 +60,18 @@ struct NewOrderLine {
 
 class OrderSaga {
  public:
-  std::map<std::string, Order> orders;           // loaded, and created by place()
+  std::map<std::string, Order> orders;            // loaded, and created by place()
   std::map<std::string, int64_t> catalog_prices;  // sku -> price, for the SKUs of new orders
 
   void place(const std::string& order_id, const std::string& customer_id, const std::string& idempotency_key,
              const std::optional<std::string>& cart_id, const std::vector<NewOrderLine>& lines,
              const std::string& placed_at, std::vector<SagaMessage>& out);
   void reserved(const std::string& order_id, const std::string& sku, std::vector<SagaMessage>& out);
-  void short_of(const std::string& order_id, const std::string& sku, int64_t available, std::vector<SagaMessage>& out);
+  void short_of(const std::string& order_id, const std::string& sku, int64_t available,
+                std::vector<SagaMessage>& out);
   void released(const std::string& order_id, const std::string& sku);
-  void cancel(const std::string& order_id, const std::optional<std::string>& reason, std::vector<SagaMessage>& out);
+  void cancel(const std::string& order_id, const std::optional<std::string>& reason,
+              std::vector<SagaMessage>& out);
 
  private:
   Line* line_of(Order& order, const std::string& sku);

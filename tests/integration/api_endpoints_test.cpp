@@ -34,7 +34,8 @@ test::Pipeline& pipeline() {
 
 // A second api with ONE Pistache thread and no admin token.
 test::Pipeline& single_thread() {
-  static test::Pipeline p(test::Pipeline::Options{.api = true, .roles = {}, .env = {{"ORDERFLOW_API_THREADS", "1"}}});
+  static test::Pipeline p(
+      test::Pipeline::Options{.api = true, .roles = {}, .env = {{"ORDERFLOW_API_THREADS", "1"}}});
   return p;
 }
 
@@ -70,7 +71,8 @@ struct Published {
 // schema and its type's payload schema: a record that fails is a test failure).
 std::vector<Published> published(const std::string& topic_base, const std::string& key) {
   std::vector<Published> out;
-  for (const auto& value : test::read_topic(pipeline().config().kafka_brokers, pipeline().topic(topic_base))) {
+  for (const auto& value :
+       test::read_topic(pipeline().config().kafka_brokers, pipeline().topic(topic_base))) {
     Published p;
     auto decoded = decode(value, &p.payload);
     if (auto* error = std::get_if<DecodeError>(&decoded)) {
@@ -97,7 +99,9 @@ void expect_json(const rapidjson::Value& actual, const std::string& expected) {
   const auto want = parse(expected);
   EXPECT_TRUE(actual == want) << "got " << json::to_string(actual) << "\nwant " << expected;
 }
-void expect_json(const std::string& actual, const std::string& expected) { expect_json(parse(actual), expected); }
+void expect_json(const std::string& actual, const std::string& expected) {
+  expect_json(parse(actual), expected);
+}
 
 // Exactly one envelope of `type` keyed `key` on `topic_base`, with exactly this payload.
 void expect_one_published(const std::string& topic_base, const std::string& key, const std::string& type,
@@ -120,16 +124,18 @@ std::string error_field(const http::Response& r) {
 
 std::string seed_order(const std::string& status) {
   const std::string id = random_uuid();
-  test::sql_exec(pipeline().dsn(),
-                 "INSERT INTO orders.orders (order_id, customer_id, idempotency_key, status, total_cents, placed_at)"
-                 " VALUES ('" + id + "', 'seeded', 'k', '" + status + "', 1234, now())");
+  test::sql_exec(
+      pipeline().dsn(),
+      "INSERT INTO orders.orders (order_id, customer_id, idempotency_key, status, total_cents, placed_at)"
+      " VALUES ('" +
+          id + "', 'seeded', 'k', '" + status + "', 1234, now())");
   return id;
 }
 
 void set_status(const std::string& order_id, const std::string& status) {
   test::sql_exec(pipeline().dsn(), "UPDATE orders.orders SET status = '" + status +
-                                       "', version = version + 1, updated_at = now() WHERE order_id = '" + order_id +
-                                       "'");
+                                       "', version = version + 1, updated_at = now() WHERE order_id = '" +
+                                       order_id + "'");
 }
 
 void seed_product(const std::string& sku, int64_t price_cents, std::optional<int64_t> on_hand,
@@ -137,20 +143,24 @@ void seed_product(const std::string& sku, int64_t price_cents, std::optional<int
   test::sql_exec(pipeline().dsn(), "INSERT INTO catalog.products (sku, name, price_cents) VALUES ('" + sku +
                                        "', 'name of " + sku + "', " + std::to_string(price_cents) + ")");
   if (on_hand) {
-    test::sql_exec(pipeline().dsn(), "INSERT INTO inventory.stock (sku, on_hand, available) VALUES ('" + sku + "', " +
-                                         std::to_string(*on_hand) + ", " +
+    test::sql_exec(pipeline().dsn(), "INSERT INTO inventory.stock (sku, on_hand, available) VALUES ('" + sku +
+                                         "', " + std::to_string(*on_hand) + ", " +
                                          std::to_string(available < 0 ? *on_hand : available) + ")");
   }
 }
 
 // A SKU no other test uses: unique() gives letters, digits and '_'.
-std::string new_sku(const std::string& prefix = "SKU") { return test::unique(prefix); }
+std::string new_sku(const std::string& prefix = "SKU") {
+  return test::unique(prefix);
+}
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-Headers bearer(const std::string& token) { return {{"Authorization", "Bearer " + token}}; }
+Headers bearer(const std::string& token) {
+  return {{"Authorization", "Bearer " + token}};
+}
 Headers json_and(Headers h) {
   h.emplace_back("Content-Type", "application/json");
   return h;
@@ -222,9 +232,11 @@ TEST(CancelOrder, UnknownOrderIs404) {
 TEST(WaitForOrder, ReturnsAsSoonAsTheOrderIsDecided) {
   const auto id = seed_order("PENDING");
   const auto start = std::chrono::steady_clock::now();
-  auto waiting = std::async(std::launch::async, [&] { return pipeline().client().get("/v1/orders/" + id + "?wait=10"); });
+  auto waiting = std::async(std::launch::async,
+                            [&] { return pipeline().client().get("/v1/orders/" + id + "?wait=10"); });
   std::this_thread::sleep_for(700ms);
-  ASSERT_EQ(waiting.wait_for(0s), std::future_status::timeout) << "answered while the order was still PENDING";
+  ASSERT_EQ(waiting.wait_for(0s), std::future_status::timeout)
+      << "answered while the order was still PENDING";
   set_status(id, "CONFIRMED");
   const auto r = waiting.get();
   const double took = seconds_since(start);
@@ -280,11 +292,13 @@ TEST(WaitForOrder, MissingOrderIs404AtTheDeadline) {
 TEST(WaitForOrder, AnOrderThatAppearsDecidedDuringTheWaitIsReturned) {
   const std::string id = random_uuid();
   const auto start = std::chrono::steady_clock::now();
-  auto waiting = std::async(std::launch::async, [&] { return pipeline().client().get("/v1/orders/" + id + "?wait=10"); });
+  auto waiting = std::async(std::launch::async,
+                            [&] { return pipeline().client().get("/v1/orders/" + id + "?wait=10"); });
   std::this_thread::sleep_for(500ms);
   test::sql_exec(pipeline().dsn(),
                  "INSERT INTO orders.orders (order_id, customer_id, idempotency_key, status, placed_at)"
-                 " VALUES ('" + id + "', 'late', 'k', 'CONFIRMED', now())");
+                 " VALUES ('" +
+                     id + "', 'late', 'k', 'CONFIRMED', now())");
   const auto r = waiting.get();
   EXPECT_LT(seconds_since(start), 2.5);
   ASSERT_EQ(r.status, 200) << r.body;
@@ -295,8 +309,8 @@ TEST(WaitForOrder, ManyWaitersOnOneOrderAreAllAnswered) {
   const auto id = seed_order("PENDING");
   std::vector<std::future<http::Response>> waiting;
   for (int i = 0; i < 12; ++i) {
-    waiting.push_back(
-        std::async(std::launch::async, [&] { return pipeline().client().get("/v1/orders/" + id + "?wait=10"); }));
+    waiting.push_back(std::async(std::launch::async,
+                                 [&] { return pipeline().client().get("/v1/orders/" + id + "?wait=10"); }));
   }
   std::this_thread::sleep_for(500ms);
   set_status(id, "CANCELLED");
@@ -356,7 +370,8 @@ TEST(Products, PagesWalkTheCatalogInSkuOrder) {
   const std::string prefix = test::unique("PG");
   // 5 products of this test, one without a stock row; `after=prefix` starts right before them.
   for (int i = 0; i < 5; ++i) {
-    seed_product(prefix + "-" + std::to_string(i), 100 + i, i == 3 ? std::nullopt : std::optional<int64_t>(10 * i), i);
+    seed_product(prefix + "-" + std::to_string(i), 100 + i,
+                 i == 3 ? std::nullopt : std::optional<int64_t>(10 * i), i);
   }
   std::vector<std::string> seen;
   std::string after = prefix;
@@ -377,16 +392,17 @@ TEST(Products, PagesWalkTheCatalogInSkuOrder) {
       after = doc["next"].GetString();
     }
   }
-  EXPECT_EQ(seen, (std::vector<std::string>{prefix + "-0", prefix + "-1", prefix + "-2", prefix + "-3", prefix + "-4"}));
+  EXPECT_EQ(seen, (std::vector<std::string>{prefix + "-0", prefix + "-1", prefix + "-2", prefix + "-3",
+                                            prefix + "-4"}));
 
   // Each item: exactly its fields; no stock row shows 0 and 0.
   const auto page = c.get("/v1/products?limit=4&after=" + prefix);
   auto doc = parse(page.body);
   ASSERT_EQ(doc["items"].Size(), 4u);
   expect_json(doc["items"][2], R"({"sku":")" + prefix + R"(-2","name":"name of )" + prefix +
-                                    R"(-2","price_cents":102,"available":2,"on_hand":20})");
+                                   R"(-2","price_cents":102,"available":2,"on_hand":20})");
   expect_json(doc["items"][3], R"({"sku":")" + prefix + R"(-3","name":"name of )" + prefix +
-                                    R"(-3","price_cents":103,"available":0,"on_hand":0})");
+                                   R"(-3","price_cents":103,"available":0,"on_hand":0})");
 }
 
 TEST(Products, NextIsNullOnTheLastPage) {
@@ -440,19 +456,24 @@ TEST(AdminStock, TheAdminTokenSetsStock) {
   auto c = pipeline().client();
   const auto sku = new_sku();
   seed_product(sku, 10, 3);
-  const auto r = c.request("PUT", "/v1/admin/stock/" + sku, R"({"on_hand":250})", json_and(bearer(kAdminToken)));
+  const auto r =
+      c.request("PUT", "/v1/admin/stock/" + sku, R"({"on_hand":250})", json_and(bearer(kAdminToken)));
   ASSERT_EQ(r.status, 202) << r.body;
   expect_json(r.body, R"({"sku":")" + sku + R"(","on_hand":250,"status":"requested"})");
-  expect_one_published(topics::kInventoryCommands, sku, "AdjustStock", R"({"sku":")" + sku + R"(","on_hand":250})");
+  expect_one_published(topics::kInventoryCommands, sku, "AdjustStock",
+                       R"({"sku":")" + sku + R"(","on_hand":250})");
 }
 
 TEST(AdminStock, ZeroAndTheMaximumAreAccepted) {
   auto c = pipeline().client();
   const auto sku = new_sku();
   seed_product(sku, 10, std::nullopt);  // no stock row yet: the worker creates it
-  EXPECT_EQ(c.request("PUT", "/v1/admin/stock/" + sku, R"({"on_hand":0})", json_and(bearer(kAdminToken))).status, 202);
   EXPECT_EQ(
-      c.request("PUT", "/v1/admin/stock/" + sku, R"({"on_hand":1000000000})", json_and(bearer(kAdminToken))).status,
+      c.request("PUT", "/v1/admin/stock/" + sku, R"({"on_hand":0})", json_and(bearer(kAdminToken))).status,
+      202);
+  EXPECT_EQ(
+      c.request("PUT", "/v1/admin/stock/" + sku, R"({"on_hand":1000000000})", json_and(bearer(kAdminToken)))
+          .status,
       202);
   EXPECT_EQ(published(topics::kInventoryCommands, sku).size(), 2u);
 }
@@ -474,7 +495,8 @@ TEST(AdminStock, MissingOrMalformedAuthorizationIs401WithAChallenge) {
     SCOPED_TRACE(h.empty() ? "no header" : h[0].second);
     const auto r = c.request("PUT", "/v1/admin/stock/" + sku, R"({"on_hand":1})", json_and(h));
     EXPECT_EQ(r.status, 401) << r.body;
-    EXPECT_EQ(r.header("www-authenticate").rfind("Bearer", 0), 0u) << "WWW-Authenticate: " << r.header("www-authenticate");
+    EXPECT_EQ(r.header("www-authenticate").rfind("Bearer", 0), 0u)
+        << "WWW-Authenticate: " << r.header("www-authenticate");
     EXPECT_EQ(error_field(r), "Authorization");
   }
   EXPECT_EQ(commands_end(), before);
@@ -502,14 +524,17 @@ TEST(AdminStock, WrongTokenIs403) {
 TEST(AdminStock, AuthorizationComesBeforeAnythingElse) {
   auto c = pipeline().client();
   // An unknown sku and a bad body: still 401/403 first, so nothing is learnt without the token.
-  EXPECT_EQ(c.request("PUT", "/v1/admin/stock/" + new_sku(), "nonsense", {{"Content-Type", "text/plain"}}).status, 401);
+  EXPECT_EQ(
+      c.request("PUT", "/v1/admin/stock/" + new_sku(), "nonsense", {{"Content-Type", "text/plain"}}).status,
+      401);
   EXPECT_EQ(c.request("PUT", "/v1/admin/stock/" + new_sku(), "nonsense", bearer("wrong")).status, 403);
 }
 
 TEST(AdminStock, UnknownSkuIs404) {
   auto c = pipeline().client();
   const auto before = commands_end();
-  const auto r = c.request("PUT", "/v1/admin/stock/" + new_sku(), R"({"on_hand":1})", json_and(bearer(kAdminToken)));
+  const auto r =
+      c.request("PUT", "/v1/admin/stock/" + new_sku(), R"({"on_hand":1})", json_and(bearer(kAdminToken)));
   EXPECT_EQ(r.status, 404) << r.body;
   EXPECT_EQ(commands_end(), before);
 }
@@ -543,7 +568,8 @@ TEST(Carts, PercentEncodedCartIdIsDecoded) {
   const auto sku = new_sku();
   seed_product(sku, 10, 3);
   const std::string cart = test::unique("cart");
-  const auto r = c.post_json("/v1/carts/" + cart + "%40shop/items", R"({"sku":")" + sku + R"(","quantity":1})");
+  const auto r =
+      c.post_json("/v1/carts/" + cart + "%40shop/items", R"({"sku":")" + sku + R"(","quantity":1})");
   ASSERT_EQ(r.status, 202) << r.body;
   expect_one_published(topics::kCartsCommands, cart + "@shop", "AddCartItem",
                        R"({"cart_id":")" + cart + R"(@shop","sku":")" + sku + R"(","quantity":1})");
@@ -552,7 +578,8 @@ TEST(Carts, PercentEncodedCartIdIsDecoded) {
 TEST(Carts, AddingAnUnknownSkuIs404NamingTheSku) {
   auto c = pipeline().client();
   const std::string cart = test::unique("cart");
-  const auto r = c.post_json("/v1/carts/" + cart + "/items", R"({"sku":")" + new_sku() + R"(","quantity":1})");
+  const auto r =
+      c.post_json("/v1/carts/" + cart + "/items", R"({"sku":")" + new_sku() + R"(","quantity":1})");
   EXPECT_EQ(r.status, 404) << r.body;
   EXPECT_EQ(error_field(r), "sku");
   EXPECT_TRUE(published(topics::kCartsCommands, cart).empty());
@@ -581,11 +608,12 @@ TEST(Carts, CheckoutPublishesCheckoutCartWithTheDerivedOrderId) {
   EXPECT_EQ(r.header("location"), "/v1/orders/" + order_id);
   expect_json(r.body, R"({"order_id":")" + order_id + R"(","status":"PENDING"})");
   expect_one_published(topics::kCartsCommands, cart, "CheckoutCart",
-                       R"({"cart_id":")" + cart + R"(","order_id":")" + order_id + R"(","customer_id":")" + customer +
-                           R"(","idempotency_key":"checkout-1"})");
+                       R"({"cart_id":")" + cart + R"(","order_id":")" + order_id + R"(","customer_id":")" +
+                           customer + R"(","idempotency_key":"checkout-1"})");
   // A retry names the same order.
-  const auto again = c.post_json("/v1/carts/" + cart + "/checkout", R"({"customer_id":")" + customer + R"("})",
-                                 {{"Idempotency-Key", "checkout-1"}});
+  const auto again =
+      c.post_json("/v1/carts/" + cart + "/checkout", R"({"customer_id":")" + customer + R"("})",
+                  {{"Idempotency-Key", "checkout-1"}});
   EXPECT_EQ(again.status, 202);
   EXPECT_EQ(again.body, r.body);
 }
@@ -597,17 +625,18 @@ TEST(Carts, GetShowsItemsPricedFromTheCatalog) {
   seed_product(a, 250, 1);
   seed_product(b, 1000, 1);
   const std::string order_id = random_uuid();
-  test::sql_exec(pipeline().dsn(), "INSERT INTO carts.carts (cart_id, last_order_id, version) VALUES ('" + cart +
-                                       "', '" + order_id + "', 4)");
-  test::sql_exec(pipeline().dsn(), "INSERT INTO carts.cart_items (cart_id, sku, quantity) VALUES ('" + cart + "', '" +
-                                       b + "', 1), ('" + cart + "', '" + a + "', 2), ('" + cart + "', '" + gone +
-                                       "', 5)");
+  test::sql_exec(pipeline().dsn(), "INSERT INTO carts.carts (cart_id, last_order_id, version) VALUES ('" +
+                                       cart + "', '" + order_id + "', 4)");
+  test::sql_exec(pipeline().dsn(), "INSERT INTO carts.cart_items (cart_id, sku, quantity) VALUES ('" + cart +
+                                       "', '" + b + "', 1), ('" + cart + "', '" + a + "', 2), ('" + cart +
+                                       "', '" + gone + "', 5)");
   const auto r = c.get("/v1/carts/" + cart);
   ASSERT_EQ(r.status, 200) << r.body;
-  expect_json(r.body, R"({"cart_id":")" + cart + R"(","last_order_id":")" + order_id + R"(","version":4,"items":[)" +
-                          R"({"sku":")" + a + R"(","quantity":2,"name":"name of )" + a + R"(","price_cents":250},)" +
-                          R"({"sku":")" + b + R"(","quantity":1,"name":"name of )" + b + R"(","price_cents":1000},)" +
-                          R"({"sku":")" + gone + R"(","quantity":5,"name":null,"price_cents":null}]})");
+  expect_json(r.body,
+              R"({"cart_id":")" + cart + R"(","last_order_id":")" + order_id + R"(","version":4,"items":[)" +
+                  R"({"sku":")" + a + R"(","quantity":2,"name":"name of )" + a + R"(","price_cents":250},)" +
+                  R"({"sku":")" + b + R"(","quantity":1,"name":"name of )" + b + R"(","price_cents":1000},)" +
+                  R"({"sku":")" + gone + R"(","quantity":5,"name":null,"price_cents":null}]})");
 }
 
 TEST(Carts, EmptyCartAndUnknownCart) {
@@ -647,16 +676,24 @@ std::vector<Case> bad_cases(const std::string& order_id, const std::string& sku,
   std::vector<Case> c;
   // cancel
   c.push_back({"cancel: id not a uuid", "POST", "/v1/orders/nope/cancel", "", {}, 400, "id"});
-  c.push_back({"cancel: id with a trailing character", "POST", "/v1/orders/" + random_uuid() + "X/cancel", "", {}, 400, "id"});
+  c.push_back({"cancel: id with a trailing character",
+               "POST",
+               "/v1/orders/" + random_uuid() + "X/cancel",
+               "",
+               {},
+               400,
+               "id"});
   c.push_back({"cancel: empty reason", "POST", cancel, R"({"reason":""})", json, 400, "reason"});
-  c.push_back({"cancel: reason too long", "POST", cancel, R"({"reason":")" + std::string(501, 'r') + "\"}", json, 400,
-               "reason"});
+  c.push_back({"cancel: reason too long", "POST", cancel, R"({"reason":")" + std::string(501, 'r') + "\"}",
+               json, 400, "reason"});
   c.push_back({"cancel: reason not a string", "POST", cancel, R"({"reason":5})", json, 400, "reason"});
   c.push_back({"cancel: unknown field", "POST", cancel, R"({"why":"x"})", json, 400, "why"});
   c.push_back({"cancel: malformed", "POST", cancel, R"({"reason":)", json, 400, "body"});
   c.push_back({"cancel: not an object", "POST", cancel, R"("x")", json, 400, "body"});
-  c.push_back({"cancel: body without content type", "POST", cancel, R"({"reason":"x"})", {}, 415, "Content-Type"});
-  c.push_back({"cancel: text body", "POST", cancel, "please", {{"Content-Type", "text/plain"}}, 415, "Content-Type"});
+  c.push_back(
+      {"cancel: body without content type", "POST", cancel, R"({"reason":"x"})", {}, 415, "Content-Type"});
+  c.push_back(
+      {"cancel: text body", "POST", cancel, "please", {{"Content-Type", "text/plain"}}, 415, "Content-Type"});
   c.push_back({"cancel: GET", "GET", cancel, "", {}, 405, ""});
   // wait
   for (const std::string w : {"31", "-1", "abc", "", "1.5", "+3", "99999999999"}) {
@@ -676,45 +713,64 @@ std::vector<Case> bad_cases(const std::string& order_id, const std::string& sku,
   c.push_back({"stock: fractional", "PUT", stock, R"({"on_hand":1.5})", admin, 400, "on_hand"});
   c.push_back({"stock: string", "PUT", stock, R"({"on_hand":"5"})", admin, 400, "on_hand"});
   c.push_back({"stock: missing", "PUT", stock, R"({})", admin, 400, "on_hand"});
-  c.push_back({"stock: extra field", "PUT", stock, R"({"on_hand":1,"available":1})", admin, 400, "available"});
+  c.push_back(
+      {"stock: extra field", "PUT", stock, R"({"on_hand":1,"available":1})", admin, 400, "available"});
   c.push_back({"stock: malformed", "PUT", stock, R"({"on_hand")", admin, 400, "body"});
-  c.push_back({"stock: text", "PUT", stock, "5", {{"Content-Type", "text/plain"}, {"Authorization", "Bearer secret"}},
-               415, "Content-Type"});
+  c.push_back({"stock: text",
+               "PUT",
+               stock,
+               "5",
+               {{"Content-Type", "text/plain"}, {"Authorization", "Bearer secret"}},
+               415,
+               "Content-Type"});
   c.push_back({"stock: bad sku", "PUT", "/v1/admin/stock/a%2Fb", R"({"on_hand":1})", admin, 400, "sku"});
   c.push_back({"stock: POST", "POST", stock, R"({"on_hand":1})", admin, 405, ""});
   // cart items
-  c.push_back({"items: cart id too long", "POST", "/v1/carts/" + std::string(65, 'c') + "/items", item, json, 400,
-               "cart_id"});
+  c.push_back({"items: cart id too long", "POST", "/v1/carts/" + std::string(65, 'c') + "/items", item, json,
+               400, "cart_id"});
   c.push_back({"items: cart id with a space", "POST", "/v1/carts/a%20b/items", item, json, 400, "cart_id"});
-  c.push_back({"items: quantity 0", "POST", items, R"({"sku":")" + sku + R"(","quantity":0})", json, 400, "quantity"});
-  c.push_back({"items: quantity 1001", "POST", items, R"({"sku":")" + sku + R"(","quantity":1001})", json, 400,
+  c.push_back({"items: quantity 0", "POST", items, R"({"sku":")" + sku + R"(","quantity":0})", json, 400,
                "quantity"});
-  c.push_back({"items: quantity missing", "POST", items, R"({"sku":")" + sku + R"("})", json, 400, "quantity"});
+  c.push_back({"items: quantity 1001", "POST", items, R"({"sku":")" + sku + R"(","quantity":1001})", json,
+               400, "quantity"});
+  c.push_back(
+      {"items: quantity missing", "POST", items, R"({"sku":")" + sku + R"("})", json, 400, "quantity"});
   c.push_back({"items: sku missing", "POST", items, R"({"quantity":1})", json, 400, "sku"});
   c.push_back({"items: sku pattern", "POST", items, R"({"sku":"a b","quantity":1})", json, 400, "sku"});
-  c.push_back({"items: sku too long", "POST", items, R"({"sku":")" + std::string(65, 's') + R"(","quantity":1})", json,
-               400, "sku"});
+  c.push_back({"items: sku too long", "POST", items,
+               R"({"sku":")" + std::string(65, 's') + R"(","quantity":1})", json, 400, "sku"});
   c.push_back({"items: sku empty", "POST", items, R"({"sku":"","quantity":1})", json, 400, "sku"});
-  c.push_back({"items: extra field", "POST", items, R"({"sku":")" + sku + R"(","quantity":1,"price":1})", json, 400,
-               "price"});
+  c.push_back({"items: extra field", "POST", items, R"({"sku":")" + sku + R"(","quantity":1,"price":1})",
+               json, 400, "price"});
   c.push_back({"items: no content type", "POST", items, item, {}, 415, "Content-Type"});
   c.push_back({"items: GET", "GET", items, "", {}, 405, ""});
   c.push_back({"remove: bad sku", "DELETE", items + "/a%20b", "", {}, 400, "sku"});
   c.push_back({"remove: bad cart", "DELETE", "/v1/carts/a%20b/items/" + sku, "", {}, 400, "cart_id"});
   // checkout
   c.push_back({"checkout: no key", "POST", co, R"({"customer_id":"c"})", json, 400, "Idempotency-Key"});
-  c.push_back({"checkout: long key", "POST", co, R"({"customer_id":"c"})",
-               {{"Content-Type", "application/json"}, {"Idempotency-Key", std::string(129, 'k')}}, 400,
+  c.push_back({"checkout: long key",
+               "POST",
+               co,
+               R"({"customer_id":"c"})",
+               {{"Content-Type", "application/json"}, {"Idempotency-Key", std::string(129, 'k')}},
+               400,
                "Idempotency-Key"});
   c.push_back({"checkout: customer missing", "POST", co, R"({})", checkout, 400, "customer_id"});
-  c.push_back({"checkout: customer pattern", "POST", co, R"({"customer_id":"a b"})", checkout, 400, "customer_id"});
-  c.push_back({"checkout: customer too long", "POST", co, R"({"customer_id":")" + std::string(65, 'c') + "\"}",
-               checkout, 400, "customer_id"});
-  c.push_back({"checkout: extra field", "POST", co, R"({"customer_id":"c","lines":[]})", checkout, 400, "lines"});
-  c.push_back({"checkout: text", "POST", co, "c", {{"Content-Type", "text/plain"}, {"Idempotency-Key", "k"}}, 415,
+  c.push_back(
+      {"checkout: customer pattern", "POST", co, R"({"customer_id":"a b"})", checkout, 400, "customer_id"});
+  c.push_back({"checkout: customer too long", "POST", co,
+               R"({"customer_id":")" + std::string(65, 'c') + "\"}", checkout, 400, "customer_id"});
+  c.push_back(
+      {"checkout: extra field", "POST", co, R"({"customer_id":"c","lines":[]})", checkout, 400, "lines"});
+  c.push_back({"checkout: text",
+               "POST",
+               co,
+               "c",
+               {{"Content-Type", "text/plain"}, {"Idempotency-Key", "k"}},
+               415,
                "Content-Type"});
-  c.push_back({"checkout: bad cart", "POST", "/v1/carts/%3Cscript%3E/checkout", R"({"customer_id":"c"})", checkout, 400,
-               "cart_id"});
+  c.push_back({"checkout: bad cart", "POST", "/v1/carts/%3Cscript%3E/checkout", R"({"customer_id":"c"})",
+               checkout, 400, "cart_id"});
   c.push_back({"cart GET: bad cart", "GET", "/v1/carts/" + std::string(65, 'c'), "", {}, 400, "cart_id"});
   c.push_back({"cart PUT", "PUT", "/v1/carts/" + cart, "{}", json, 405, ""});
   c.push_back({"unknown cart route", "POST", "/v1/carts/" + cart + "/pay", "{}", json, 404, ""});
@@ -742,7 +798,8 @@ TEST(BadInputOnNewEndpoints, EachCaseGetsItsStatusNamesTheFieldAndPublishesNothi
   }
   EXPECT_EQ(commands_end(), before);
   // The same endpoints still accept good requests afterwards.
-  EXPECT_EQ(c.post_json("/v1/carts/" + cart + "/items", R"({"sku":")" + sku + R"(","quantity":1})").status, 202);
+  EXPECT_EQ(c.post_json("/v1/carts/" + cart + "/items", R"({"sku":")" + sku + R"(","quantity":1})").status,
+            202);
   EXPECT_EQ(c.request("POST", "/v1/orders/" + order_id + "/cancel").status, 202);
   EXPECT_EQ(commands_end(), before + 2);
 }
@@ -773,14 +830,17 @@ TEST(ApiMetrics, NewRoutesAndTheWaiterGaugeAreExported) {
 TEST(WaitForOrderZShutdown, StoppingTheApiAnswersEveryoneStillWaiting) {
   auto& p = single_thread();
   const std::string id = random_uuid();
-  test::sql_exec(p.dsn(), "INSERT INTO orders.orders (order_id, customer_id, idempotency_key, status, placed_at)"
-                          " VALUES ('" + id + "', 'c', 'k', 'PENDING', now())");
+  test::sql_exec(p.dsn(),
+                 "INSERT INTO orders.orders (order_id, customer_id, idempotency_key, status, placed_at)"
+                 " VALUES ('" +
+                     id + "', 'c', 'k', 'PENDING', now())");
   std::vector<std::future<http::Response>> waiting;
   for (int i = 0; i < 3; ++i) {
-    waiting.push_back(std::async(std::launch::async, [&] { return p.client().get("/v1/orders/" + id + "?wait=25"); }));
+    waiting.push_back(
+        std::async(std::launch::async, [&] { return p.client().get("/v1/orders/" + id + "?wait=25"); }));
   }
-  waiting.push_back(
-      std::async(std::launch::async, [&] { return p.client().get("/v1/orders/" + random_uuid() + "?wait=25"); }));
+  waiting.push_back(std::async(std::launch::async,
+                               [&] { return p.client().get("/v1/orders/" + random_uuid() + "?wait=25"); }));
   std::this_thread::sleep_for(500ms);
   const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(p.api().stop(), 0) << p.api().log_tail();

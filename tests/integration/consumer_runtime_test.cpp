@@ -1,10 +1,9 @@
 // Guarantee 3 and 6 in the consumer runtime, with the orders role: effect-once under redelivery and
 // crashes, poison records to the dead-letter topic without stopping, recovery from a lost database.
 #include <gtest/gtest.h>
+#include <librdkafka/rdkafkacpp.h>
 #include <signal.h>
 #include <sys/wait.h>
-
-#include <librdkafka/rdkafkacpp.h>
 
 #include <future>
 #include <map>
@@ -43,7 +42,8 @@ std::string place_order_message(const std::string& customer, const std::string& 
   const std::string order_id = order_id_for(customer, key);
   return encode(make_envelope("PlaceOrder", order_id,
                               R"({"order_id":")" + order_id + R"(","customer_id":")" + customer +
-                                  R"(","idempotency_key":")" + key + R"(","lines":[{"sku":"S1","quantity":1}]})"));
+                                  R"(","idempotency_key":")" + key +
+                                  R"(","lines":[{"sku":"S1","quantity":1}]})"));
 }
 
 // Produces n PlaceOrder commands for `customer` without waiting for each ack; returns when all are acked.
@@ -52,9 +52,9 @@ void produce_orders(const std::string& customer, int n, int first = 0) {
   for (int i = first; i < first + n; ++i) {
     const std::string key = "k" + std::to_string(i);
     std::string err;
-    while (!producer().produce(pipeline().topic("orders.commands"), order_id_for(customer, key),
-                               place_order_message(customer, key), {},
-                               [&](const kafka::DeliveryResult& r) { acked += r.ok ? 1 : 0; }, &err)) {
+    while (!producer().produce(
+        pipeline().topic("orders.commands"), order_id_for(customer, key), place_order_message(customer, key),
+        {}, [&](const kafka::DeliveryResult& r) { acked += r.ok ? 1 : 0; }, &err)) {
       std::this_thread::sleep_for(10ms);  // local queue full: let it drain
     }
   }
@@ -67,19 +67,23 @@ std::string orders_of(const std::string& customer) {
 }
 std::string lines_of(const std::string& customer) {
   return pipeline().sql(
-      "SELECT count(*) FROM orders.order_lines l JOIN orders.orders o USING (order_id) WHERE o.customer_id = '" +
+      "SELECT count(*) FROM orders.order_lines l JOIN orders.orders o USING (order_id) WHERE o.customer_id = "
+      "'" +
       customer + "'");
 }
 
 int64_t consumed() {
-  const auto v = pipeline().sql("SELECT coalesce(sum(next_offset), 0) FROM runtime.consumer_offsets WHERE topic = '" +
-                                pipeline().topic("orders.commands") + "'");
+  const auto v =
+      pipeline().sql("SELECT coalesce(sum(next_offset), 0) FROM runtime.consumer_offsets WHERE topic = '" +
+                     pipeline().topic("orders.commands") + "'");
   return std::stoll(v);
 }
 int64_t produced() {
   return kafka::end_offset_total(pipeline().config().kafka_brokers, pipeline().topic("orders.commands"));
 }
-bool caught_up() { return consumed() == produced(); }
+bool caught_up() {
+  return consumed() == produced();
+}
 
 }  // namespace
 
@@ -102,7 +106,8 @@ TEST(ConsumerRuntime, ReplayingThePartitionsFromZeroChangesNothing) {
   // Forget the stored offsets and the processed message ids: on restart the worker seeks to 0 and
   // applies every record again, so this checks that PlaceOrder itself is idempotent (by order id).
   ASSERT_EQ(pipeline().worker("orders").stop(SIGTERM), 0);
-  test::sql_exec(pipeline().dsn(), "DELETE FROM runtime.consumer_offsets; DELETE FROM runtime.processed_messages");
+  test::sql_exec(pipeline().dsn(),
+                 "DELETE FROM runtime.consumer_offsets; DELETE FROM runtime.processed_messages");
   pipeline().start_worker("orders");
   ASSERT_TRUE(test::wait_until(caught_up, 60s));
   EXPECT_EQ(orders_of(customer), "50");
@@ -117,10 +122,15 @@ TEST(ConsumerRuntime, StoredOffsetsWinOverKafkasCommittedOffsets) {
   produce_orders(customer, 10);
   ASSERT_TRUE(test::wait_until(caught_up, 30s));
   ASSERT_EQ(pipeline().worker("orders").stop(SIGTERM), 0);
-  test::sql_exec(pipeline().dsn(), "BEGIN; DELETE FROM orders.order_lines l USING orders.orders o WHERE l.order_id = "
-                                   "o.order_id AND o.customer_id = '" + customer + "'; DELETE FROM orders.orders WHERE "
-                                   "customer_id = '" + customer + "'; DELETE FROM runtime.consumer_offsets; "
-                                   "DELETE FROM runtime.processed_messages; COMMIT;");
+  test::sql_exec(pipeline().dsn(),
+                 "BEGIN; DELETE FROM orders.order_lines l USING orders.orders o WHERE l.order_id = "
+                 "o.order_id AND o.customer_id = '" +
+                     customer +
+                     "'; DELETE FROM orders.orders WHERE "
+                     "customer_id = '" +
+                     customer +
+                     "'; DELETE FROM runtime.consumer_offsets; "
+                     "DELETE FROM runtime.processed_messages; COMMIT;");
   pipeline().start_worker("orders");
   ASSERT_TRUE(test::wait_until(caught_up, 60s));
   EXPECT_EQ(orders_of(customer), "10");
@@ -133,14 +143,16 @@ TEST(ConsumerRuntime, ARecordSeenAgainAfterItsOffsetIsSkippedByItsId) {
   const std::string message = place_order_message(customer, "k");
   produce_raw(order_id_for(customer, "k"), message);
   ASSERT_TRUE(test::wait_until(caught_up, 30s));
-  test::sql_exec(pipeline().dsn(), "DELETE FROM orders.order_lines l USING orders.orders o WHERE l.order_id = o.order_id"
-                                   " AND o.customer_id = '" + customer + "'; DELETE FROM orders.orders WHERE customer_id = '" +
-                                   customer + "'");
+  test::sql_exec(pipeline().dsn(),
+                 "DELETE FROM orders.order_lines l USING orders.orders o WHERE l.order_id = o.order_id"
+                 " AND o.customer_id = '" +
+                     customer + "'; DELETE FROM orders.orders WHERE customer_id = '" + customer + "'");
   produce_raw(order_id_for(customer, "k"), message);
   ASSERT_TRUE(test::wait_until(caught_up, 30s));
   EXPECT_EQ(orders_of(customer), "0") << "the second copy was applied";
   http::Client c("127.0.0.1", pipeline().metrics_port("orders"));
-  EXPECT_EQ(c.get("/metrics").body.find(R"(orderflow_duplicate_records_total{role="orders"} 0)"), std::string::npos);
+  EXPECT_EQ(c.get("/metrics").body.find(R"(orderflow_duplicate_records_total{role="orders"} 0)"),
+            std::string::npos);
 }
 
 TEST(ConsumerRuntime, PoisonRecordsGoToTheDeadLetterTopicAndTheWorkerGoesOn) {
@@ -150,7 +162,7 @@ TEST(ConsumerRuntime, PoisonRecordsGoToTheDeadLetterTopicAndTheWorkerGoesOn) {
   produce_raw("k1", "this is not json");
   produce_raw("k2", R"({"id":"x","type":"PlaceOrder"})");  // envelope fails its schema
   produce_raw("k3", encode(make_envelope("PlaceOrder", "k3", R"({"order_id":"nope"})")));  // payload fails
-  produce_raw("k4", encode(make_envelope("Mystery", "k4", "{}")));  // unknown type
+  produce_raw("k4", encode(make_envelope("Mystery", "k4", "{}")));                         // unknown type
   produce_raw(order_id_for(customer, "after"), place_order_message(customer, "after"));
   ASSERT_TRUE(test::wait_until([&] { return orders_of(customer) == "1"; }, 30s)) << "the worker stopped";
   std::vector<std::string> dead;

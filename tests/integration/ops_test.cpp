@@ -32,7 +32,8 @@ TEST(Ops, ApiHealthReadinessAndMetrics) {
             202);
   const auto m = c.get("/metrics");
   ASSERT_EQ(m.status, 200);
-  EXPECT_NE(m.body.find(R"(orderflow_http_requests_total{route="/v1/orders",status="202"})"), std::string::npos);
+  EXPECT_NE(m.body.find(R"(orderflow_http_requests_total{route="/v1/orders",status="202"})"),
+            std::string::npos);
   EXPECT_NE(m.body.find("orderflow_http_request_seconds_bucket"), std::string::npos);
   EXPECT_NE(m.body.find(R"(orderflow_kafka_produce_seconds_count{result="ok"})"), std::string::npos);
 }
@@ -47,7 +48,10 @@ TEST(Ops, WorkerHealthReadinessAndMetrics) {
                 .status,
             202);
   ASSERT_TRUE(test::wait_until(
-      [&] { return c.get("/metrics").body.find(R"(orderflow_consumer_records_total{role="orders"} 0)") == std::string::npos; },
+      [&] {
+        return c.get("/metrics").body.find(R"(orderflow_consumer_records_total{role="orders"} 0)") ==
+               std::string::npos;
+      },
       20s));
   const auto m = c.get("/metrics").body;
   EXPECT_NE(m.find("orderflow_batch_records_bucket"), std::string::npos);
@@ -58,16 +62,18 @@ TEST(Ops, WorkerHealthReadinessAndMetrics) {
 
 TEST(Ops, PrometheusScrapesTheApiAndTheWorker) {
   const auto& s = test::stack();
-  const std::string targets = "127.0.0.1:" + std::to_string(pipeline().api_port()) + " 127.0.0.1:" +
-                              std::to_string(pipeline().metrics_port("orders"));
-  const std::string cmd = std::string(ORDERFLOW_SOURCE_DIR) + "/infra/prometheus.sh targets " + s.state_dir + " " + targets;
+  const std::string targets = "127.0.0.1:" + std::to_string(pipeline().api_port()) +
+                              " 127.0.0.1:" + std::to_string(pipeline().metrics_port("orders"));
+  const std::string cmd =
+      std::string(ORDERFLOW_SOURCE_DIR) + "/infra/prometheus.sh targets " + s.state_dir + " " + targets;
   ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
   http::Client prom("127.0.0.1", s.prometheus_port);
   // Both targets up...
   ASSERT_TRUE(test::wait_until(
       [&] {
         const auto r = prom.get("/api/v1/query?query=sum(up%7Bjob%3D%22orderflow%22%7D)");
-        return r.body.find(R"("value":[)") != std::string::npos && r.body.find(R"(,"2"]})") != std::string::npos;
+        return r.body.find(R"("value":[)") != std::string::npos &&
+               r.body.find(R"(,"2"]})") != std::string::npos;
       },
       60s, 500ms));
   // ...and a metric of ours has a value.

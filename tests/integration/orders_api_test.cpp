@@ -17,7 +17,8 @@ namespace {
 test::Pipeline& pipeline() {
   static test::Pipeline p;
   static const bool seeded = [] {
-    test::sql_exec(p.dsn(), "INSERT INTO catalog.products (sku, name, price_cents) VALUES ('SKU-1', 'Test', 100)");
+    test::sql_exec(p.dsn(),
+                   "INSERT INTO catalog.products (sku, name, price_cents) VALUES ('SKU-1', 'Test', 100)");
     return true;
   }();
   (void)seeded;
@@ -74,7 +75,8 @@ TEST(OrdersApi, UnknownOrderIs404AndMalformedIdIs400) {
 TEST(OrdersApi, SameIdempotencyKeyTwiceMakesOneOrder) {
   auto c = pipeline().client();
   const std::string customer = test::unique("cust");
-  const auto before = kafka::end_offset_total(pipeline().config().kafka_brokers, pipeline().topic("orders.commands"));
+  const auto before =
+      kafka::end_offset_total(pipeline().config().kafka_brokers, pipeline().topic("orders.commands"));
   const auto first = place(c, customer, "same-key");
   const auto second = place(c, customer, "same-key");
   ASSERT_EQ(first.status, 202);
@@ -89,12 +91,12 @@ TEST(OrdersApi, SameIdempotencyKeyTwiceMakesOneOrder) {
   ASSERT_TRUE(test::wait_until(
       [&] {
         return pipeline().sql("SELECT sum(next_offset) FROM runtime.consumer_offsets WHERE topic = '" +
-                              pipeline().topic("orders.commands") + "'") ==
-               std::to_string(before + 2);
+                              pipeline().topic("orders.commands") + "'") == std::to_string(before + 2);
       },
       20s));
   EXPECT_EQ(pipeline().sql("SELECT count(*) FROM orders.orders WHERE customer_id = '" + customer + "'"), "1");
-  EXPECT_EQ(pipeline().sql("SELECT count(*) FROM orders.order_lines WHERE order_id = '" + order_id + "'"), "1");
+  EXPECT_EQ(pipeline().sql("SELECT count(*) FROM orders.order_lines WHERE order_id = '" + order_id + "'"),
+            "1");
 }
 
 TEST(OrdersApi, DifferentKeysMakeDifferentOrders) {
@@ -103,7 +105,10 @@ TEST(OrdersApi, DifferentKeysMakeDifferentOrders) {
   ASSERT_EQ(place(c, customer, "a").status, 202);
   ASSERT_EQ(place(c, customer, "b").status, 202);
   ASSERT_TRUE(test::wait_until(
-      [&] { return pipeline().sql("SELECT count(*) FROM orders.orders WHERE customer_id = '" + customer + "'") == "2"; },
+      [&] {
+        return pipeline().sql("SELECT count(*) FROM orders.orders WHERE customer_id = '" + customer + "'") ==
+               "2";
+      },
       20s));
 }
 

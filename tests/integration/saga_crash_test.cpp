@@ -89,11 +89,13 @@ TEST(SagaCrash, KilledWorkersLoseNothingOversellNothingAndEveryOrderEnds) {
       auto c = pipeline().client();
       auto& log = logs[t];
       for (int i = 0; i < kOrdersPerClient; ++i) {
-        std::this_thread::sleep_until(load_started + std::chrono::milliseconds(kLoadDuration) * i / kOrdersPerClient);  // pacing only
+        std::this_thread::sleep_until(load_started + std::chrono::milliseconds(kLoadDuration) * i /
+                                                         kOrdersPerClient);  // pacing only
         std::vector<std::string> pick = skus;
         std::shuffle(pick.begin(), pick.end(), rng);
         std::vector<Line> lines;
-        for (unsigned n = 0, count = 1 + rng() % 3; n < count; ++n) lines.emplace_back(pick[n], 1 + rng() % 3);
+        for (unsigned n = 0, count = 1 + rng() % 3; n < count; ++n)
+          lines.emplace_back(pick[n], 1 + rng() % 3);
         const std::string key = "k" + std::to_string(i);
         http::Response r;
         for (int attempt = 0; attempt < 5; ++attempt) {  // a retry with the same key is the same order
@@ -103,8 +105,8 @@ TEST(SagaCrash, KilledWorkersLoseNothingOversellNothingAndEveryOrderEnds) {
         if (r.status == 202) {
           log.accepted.push_back(test::saga::json_string(r.body, "order_id"));
         } else {
-          log.errors.push_back("place " + customers[t] + "/" + key + ": " + std::to_string(r.status) + " " + r.body +
-                               r.error);
+          log.errors.push_back("place " + customers[t] + "/" + key + ": " + std::to_string(r.status) + " " +
+                               r.body + r.error);
         }
         if (i % 8 == 7 && !log.accepted.empty()) {
           // Cancel one of our orders: maybe PENDING, CONFIRMED, REJECTED, or not even stored yet.
@@ -114,14 +116,16 @@ TEST(SagaCrash, KilledWorkersLoseNothingOversellNothingAndEveryOrderEnds) {
           if (cr.status == 202) {
             log.cancel_accepted.push_back(id);
           } else if (cr.status != 409 && cr.status != 404) {
-            log.errors.push_back("cancel " + id + ": " + std::to_string(cr.status) + " " + cr.body + cr.error);
+            log.errors.push_back("cancel " + id + ": " + std::to_string(cr.status) + " " + cr.body +
+                                 cr.error);
           }
         }
       }
     });
   }
 
-  // ---- chaos: SIGKILL a worker at a random moment, restart it, again ---------------------------------------
+  // ---- chaos: SIGKILL a worker at a random moment, restart it, again
+  // ---------------------------------------
   std::map<std::string, int> kills;
   std::vector<std::string> chaos_log, chaos_errors;
   std::thread chaos([&] {
@@ -164,9 +168,10 @@ TEST(SagaCrash, KilledWorkersLoseNothingOversellNothingAndEveryOrderEnds) {
     errors.insert(errors.end(), log.errors.begin(), log.errors.end());
     for (const auto& [status, n] : log.cancel_statuses) cancel_statuses[status] += n;
   }
-  std::string summary = "load " + std::to_string(load_seconds) + " s, accepted " + std::to_string(accepted.size()) +
-                        ", cancels:";
-  for (const auto& [status, n] : cancel_statuses) summary += " " + std::to_string(status) + "x" + std::to_string(n);
+  std::string summary = "load " + std::to_string(load_seconds) + " s, accepted " +
+                        std::to_string(accepted.size()) + ", cancels:";
+  for (const auto& [status, n] : cancel_statuses)
+    summary += " " + std::to_string(status) + "x" + std::to_string(n);
   summary += "\nchaos:\n" + test::saga::first_lines(chaos_log, 40);
   SCOPED_TRACE(summary);
   ASSERT_TRUE(chaos_errors.empty()) << test::saga::first_lines(chaos_errors)
@@ -182,15 +187,16 @@ TEST(SagaCrash, KilledWorkersLoseNothingOversellNothingAndEveryOrderEnds) {
   const auto settle_started = std::chrono::steady_clock::now();
   const bool settled = test::wait_until(
       [&] {
-        return pipeline().sql("SELECT count(*) FROM orders.orders WHERE " + ours + " AND status <> 'PENDING'") ==
-               std::to_string(accepted.size());
+        return pipeline().sql("SELECT count(*) FROM orders.orders WHERE " + ours +
+                              " AND status <> 'PENDING'") == std::to_string(accepted.size());
       },
       120s, 250ms);
   if (!settled) {
     const auto pending = test::sql_rows(pipeline().dsn(), "SELECT order_id FROM orders.orders WHERE " + ours +
                                                               " AND status = 'PENDING' ORDER BY created_at");
     std::set<std::string> stored;
-    for (const auto& r : test::sql_rows(pipeline().dsn(), "SELECT order_id FROM orders.orders WHERE " + ours)) {
+    for (const auto& r :
+         test::sql_rows(pipeline().dsn(), "SELECT order_id FROM orders.orders WHERE " + ours)) {
       stored.insert(r[0]);
     }
     std::vector<std::string> missing;
@@ -246,10 +252,13 @@ TEST(SagaCrash, KilledWorkersLoseNothingOversellNothingAndEveryOrderEnds) {
   // ---- reservations: a CONFIRMED order holds each line exactly; the others hold nothing -----------------
   const auto confirmed_wrong = test::sql_rows(
       pipeline().dsn(),
-      "SELECT o.order_id, l.sku, l.quantity, l.state, coalesce(r.quantity::text, '-'), coalesce(r.state, '-') "
+      "SELECT o.order_id, l.sku, l.quantity, l.state, coalesce(r.quantity::text, '-'), coalesce(r.state, "
+      "'-') "
       "FROM orders.orders o JOIN orders.order_lines l USING (order_id) LEFT JOIN inventory.reservations r ON "
-      "r.order_id = l.order_id AND r.sku = l.sku WHERE o." + ours + " AND o.status = 'CONFIRMED' AND (r.state "
-      "IS DISTINCT FROM 'RESERVED' OR r.quantity <> l.quantity OR l.state <> 'RESERVED') ORDER BY 1, 2");
+      "r.order_id = l.order_id AND r.sku = l.sku WHERE o." +
+          ours +
+          " AND o.status = 'CONFIRMED' AND (r.state "
+          "IS DISTINCT FROM 'RESERVED' OR r.quantity <> l.quantity OR l.state <> 'RESERVED') ORDER BY 1, 2");
   EXPECT_TRUE(confirmed_wrong.empty())
       << "CONFIRMED order lines without their reservation (order | sku | qty | line state | reserved qty | "
          "reservation state):\n"
@@ -257,33 +266,44 @@ TEST(SagaCrash, KilledWorkersLoseNothingOversellNothingAndEveryOrderEnds) {
   const auto others_wrong = test::sql_rows(
       pipeline().dsn(),
       "SELECT o.order_id, o.status, l.sku, l.state, coalesce(r.state, '-') FROM orders.orders o JOIN "
-      "orders.order_lines l USING (order_id) LEFT JOIN inventory.reservations r ON r.order_id = l.order_id AND "
-      "r.sku = l.sku WHERE o." + ours + " AND o.status <> 'CONFIRMED' AND (r.state = 'RESERVED' OR l.state NOT "
-      "IN ('SHORT', 'RELEASED')) ORDER BY 1, 3");
-  EXPECT_TRUE(others_wrong.empty())
-      << "REJECTED/CANCELLED order lines still holding stock or unsettled (order | status | sku | line state | "
-         "reservation state):\n"
-      << rows_text(others_wrong) << test::saga::describe_orders(pipeline(), column(others_wrong), 5);
+      "orders.order_lines l USING (order_id) LEFT JOIN inventory.reservations r ON r.order_id = l.order_id "
+      "AND "
+      "r.sku = l.sku WHERE o." +
+          ours +
+          " AND o.status <> 'CONFIRMED' AND (r.state = 'RESERVED' OR l.state NOT "
+          "IN ('SHORT', 'RELEASED')) ORDER BY 1, 3");
+  EXPECT_TRUE(others_wrong.empty()) << "REJECTED/CANCELLED order lines still holding stock or unsettled "
+                                       "(order | status | sku | line state | "
+                                       "reservation state):\n"
+                                    << rows_text(others_wrong)
+                                    << test::saga::describe_orders(pipeline(), column(others_wrong), 5);
   // Reservations belong to order lines.
-  EXPECT_EQ(pipeline().sql("SELECT count(*) FROM inventory.reservations r WHERE r.sku IN (" + in_list(skus) +
-                           ") AND NOT EXISTS (SELECT 1 FROM orders.order_lines l WHERE l.order_id = r.order_id AND "
-                           "l.sku = r.sku AND l.quantity = r.quantity)"),
-            "0");
+  EXPECT_EQ(
+      pipeline().sql("SELECT count(*) FROM inventory.reservations r WHERE r.sku IN (" + in_list(skus) +
+                     ") AND NOT EXISTS (SELECT 1 FROM orders.order_lines l WHERE l.order_id = r.order_id AND "
+                     "l.sku = r.sku AND l.quantity = r.quantity)"),
+      "0");
 
-  // ---- conservation per SKU: on_hand unchanged = available + reserved, reserved = what CONFIRMED orders hold
+  // ---- conservation per SKU: on_hand unchanged = available + reserved, reserved = what CONFIRMED orders
+  // hold
   for (const auto& sku : skus) {
     const auto row = test::sql_rows(
         pipeline().dsn(),
-        "SELECT s.on_hand, s.available, (SELECT coalesce(sum(quantity), 0) FROM inventory.reservations r WHERE "
-        "r.sku = s.sku AND r.state = 'RESERVED'), (SELECT coalesce(sum(l.quantity), 0) FROM orders.order_lines l "
+        "SELECT s.on_hand, s.available, (SELECT coalesce(sum(quantity), 0) FROM inventory.reservations r "
+        "WHERE "
+        "r.sku = s.sku AND r.state = 'RESERVED'), (SELECT coalesce(sum(l.quantity), 0) FROM "
+        "orders.order_lines l "
         "JOIN orders.orders o USING (order_id) WHERE l.sku = s.sku AND o.status = 'CONFIRMED') FROM "
-        "inventory.stock s WHERE s.sku = '" + sku + "'");
+        "inventory.stock s WHERE s.sku = '" +
+            sku + "'");
     ASSERT_EQ(row.size(), 1u) << sku;
     const int64_t on_hand = std::stoll(row[0][0]), available = std::stoll(row[0][1]),
                   reserved = std::stoll(row[0][2]), confirmed = std::stoll(row[0][3]);
     EXPECT_EQ(on_hand, kStock) << sku;
-    EXPECT_EQ(on_hand, available + reserved) << sku << ": available " << available << ", reserved " << reserved;
-    EXPECT_EQ(reserved, confirmed) << sku << ": reserved " << reserved << " but CONFIRMED lines hold " << confirmed;
+    EXPECT_EQ(on_hand, available + reserved)
+        << sku << ": available " << available << ", reserved " << reserved;
+    EXPECT_EQ(reserved, confirmed) << sku << ": reserved " << reserved << " but CONFIRMED lines hold "
+                                   << confirmed;
   }
 
   // ---- events: valid, no id with two contents, each reservation/release and order outcome announced once
@@ -298,11 +318,14 @@ TEST(SagaCrash, KilledWorkersLoseNothingOversellNothingAndEveryOrderEnds) {
   const auto stories = test::saga::order_story_problems(orders_events, status_rows);
   EXPECT_TRUE(stories.empty()) << stories.size() << " order(s):\n"
                                << test::saga::first_lines(stories)
-                               << test::saga::describe_orders(pipeline(), [&] {
-                                    std::vector<std::string> ids;
-                                    for (const auto& s : stories) ids.push_back(s.substr(0, 36));
-                                    return ids;
-                                  }(), 5);
+                               << test::saga::describe_orders(
+                                      pipeline(),
+                                      [&] {
+                                        std::vector<std::string> ids;
+                                        for (const auto& s : stories) ids.push_back(s.substr(0, 36));
+                                        return ids;
+                                      }(),
+                                      5);
   size_t duplicates = orders_events.events.size() + inventory_events.events.size();
   {
     std::set<std::string> distinct;
@@ -311,18 +334,22 @@ TEST(SagaCrash, KilledWorkersLoseNothingOversellNothingAndEveryOrderEnds) {
     duplicates -= distinct.size();
   }
   std::cout << "[ saga crash ] events: orders " << orders_events.events.size() << ", inventory "
-            << inventory_events.events.size() << ", re-sent duplicates (same id, same bytes) " << duplicates << "\n";
+            << inventory_events.events.size() << ", re-sent duplicates (same id, same bytes) " << duplicates
+            << "\n";
 
   // Nothing was dead-lettered: every record the saga wrote was valid.
   for (const std::string dlq : {"orders.commands.dlq", "inventory.commands.dlq", "inventory.events.dlq"}) {
     const auto dead = test::read_topic(pipeline().config().kafka_brokers, pipeline().topic(dlq));
-    EXPECT_TRUE(dead.empty()) << dlq << ": " << dead.size() << " record(s), first: " << dead.front().substr(0, 300);
+    EXPECT_TRUE(dead.empty()) << dlq << ": " << dead.size()
+                              << " record(s), first: " << dead.front().substr(0, 300);
   }
 
   // ---- the operator's check agrees ------------------------------------------------------------------------
   const auto verify = pipeline().run_ctl({"verify", "--pending-seconds", "60"});
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
   if (HasFailure()) {
-    ADD_FAILURE() << "context:\n" << test::saga::describe_stock(pipeline(), skus) << test::saga::worker_logs(pipeline(), kRoles);
+    ADD_FAILURE() << "context:\n"
+                  << test::saga::describe_stock(pipeline(), skus)
+                  << test::saga::worker_logs(pipeline(), kRoles);
   }
 }

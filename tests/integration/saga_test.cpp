@@ -28,8 +28,8 @@ namespace {
 const std::vector<std::string> kRoles = {"inventory", "orders", "carts"};
 
 test::Pipeline& pipeline() {
-  static test::Pipeline p(test::Pipeline::Options{
-      .api = true, .roles = kRoles, .env = {{"ORDERFLOW_ADMIN_TOKEN", "secret"}}});
+  static test::Pipeline p(
+      test::Pipeline::Options{.api = true, .roles = kRoles, .env = {{"ORDERFLOW_ADMIN_TOKEN", "secret"}}});
   return p;
 }
 
@@ -44,13 +44,16 @@ struct Stock {
   bool operator==(const Stock&) const = default;
 };
 std::ostream& operator<<(std::ostream& os, const Stock& s) {
-  return os << "{on_hand " << s.on_hand << ", available " << s.available << ", reserved " << s.reserved << "}";
+  return os << "{on_hand " << s.on_hand << ", available " << s.available << ", reserved " << s.reserved
+            << "}";
 }
 Stock stock(const std::string& sku) {
-  const auto rows = test::sql_rows(
-      pipeline().dsn(),
-      "SELECT s.on_hand, s.available, (SELECT coalesce(sum(r.quantity), 0) FROM inventory.reservations r WHERE "
-      "r.sku = s.sku AND r.state = 'RESERVED') FROM inventory.stock s WHERE s.sku = '" + sku + "'");
+  const auto rows =
+      test::sql_rows(pipeline().dsn(),
+                     "SELECT s.on_hand, s.available, (SELECT coalesce(sum(r.quantity), 0) FROM "
+                     "inventory.reservations r WHERE "
+                     "r.sku = s.sku AND r.state = 'RESERVED') FROM inventory.stock s WHERE s.sku = '" +
+                         sku + "'");
   if (rows.empty()) return {};
   return Stock{std::stoll(rows[0][0]), std::stoll(rows[0][1]), std::stoll(rows[0][2])};
 }
@@ -64,8 +67,10 @@ std::string in_list(const std::vector<std::string>& ids) {
 // Order id -> status for `ids` (missing ones are absent).
 std::map<std::string, std::string> statuses(const std::vector<std::string>& ids) {
   std::map<std::string, std::string> out;
-  for (const auto& row : test::sql_rows(pipeline().dsn(), "SELECT order_id, status FROM orders.orders WHERE "
-                                                          "order_id IN (" + in_list(ids) + ")")) {
+  for (const auto& row : test::sql_rows(pipeline().dsn(),
+                                        "SELECT order_id, status FROM orders.orders WHERE "
+                                        "order_id IN (" +
+                                            in_list(ids) + ")")) {
     out[row[0]] = row[1];
   }
   return out;
@@ -78,13 +83,17 @@ bool all_decided(const std::vector<std::string>& ids) {
 
 // "sku:STATE ..." of an order's lines, ordered by sku.
 std::string line_states(const std::string& order_id) {
-  return pipeline().sql("SELECT string_agg(sku || ':' || state, ' ' ORDER BY sku) FROM orders.order_lines WHERE "
-                        "order_id = '" + order_id + "'");
+  return pipeline().sql(
+      "SELECT string_agg(sku || ':' || state, ' ' ORDER BY sku) FROM orders.order_lines WHERE "
+      "order_id = '" +
+      order_id + "'");
 }
 // "sku:quantity:STATE ..." of an order's reservations, ordered by sku.
 std::string reservation_states(const std::string& order_id) {
-  return pipeline().sql("SELECT string_agg(sku || ':' || quantity || ':' || state, ' ' ORDER BY sku) FROM "
-                        "inventory.reservations WHERE order_id = '" + order_id + "'");
+  return pipeline().sql(
+      "SELECT string_agg(sku || ':' || quantity || ':' || state, ' ' ORDER BY sku) FROM "
+      "inventory.reservations WHERE order_id = '" +
+      order_id + "'");
 }
 
 bool quiet(std::chrono::milliseconds timeout = 60s) {
@@ -92,8 +101,9 @@ bool quiet(std::chrono::milliseconds timeout = 60s) {
 }
 
 std::string context(const std::vector<std::string>& order_ids, const std::vector<std::string>& skus) {
-  return "\n" + test::saga::describe_orders(pipeline(), order_ids) + test::saga::describe_stock(pipeline(), skus) +
-         "  progress: " + pipeline().progress() + "\n" + test::saga::worker_logs(pipeline(), kRoles);
+  return "\n" + test::saga::describe_orders(pipeline(), order_ids) +
+         test::saga::describe_stock(pipeline(), skus) + "  progress: " + pipeline().progress() + "\n" +
+         test::saga::worker_logs(pipeline(), kRoles);
 }
 
 http::Response admin_set_stock(http::Client& c, const std::string& sku, int64_t on_hand) {
@@ -150,7 +160,8 @@ OrderView order_view(const std::string& body) {
   if (doc->HasMember("lines") && (*doc)["lines"].IsArray()) {
     for (const auto& l : (*doc)["lines"].GetArray()) {
       const int64_t price = l.HasMember("unit_price_cents") && l["unit_price_cents"].IsInt64()
-                                ? l["unit_price_cents"].GetInt64() : -1;
+                                ? l["unit_price_cents"].GetInt64()
+                                : -1;
       v.lines[l["sku"].GetString()] = {l["quantity"].GetInt64(), price};
     }
   }
@@ -165,7 +176,8 @@ std::vector<std::string> snapshot() {
       "SELECT 'line ' || ROW(order_id, line_no, sku, quantity, unit_price_cents, state)::text FROM "
       "orders.order_lines ORDER BY order_id, line_no",
       "SELECT 'stock ' || ROW(sku, on_hand, available, version)::text FROM inventory.stock ORDER BY sku",
-      "SELECT 'reservation ' || ROW(order_id, sku, quantity, state)::text FROM inventory.reservations ORDER BY "
+      "SELECT 'reservation ' || ROW(order_id, sku, quantity, state)::text FROM inventory.reservations ORDER "
+      "BY "
       "order_id, sku",
       "SELECT 'cart ' || ROW(cart_id, last_order_id, version)::text FROM carts.carts ORDER BY cart_id",
       "SELECT 'cart_item ' || ROW(cart_id, sku, quantity)::text FROM carts.cart_items ORDER BY cart_id, sku",
@@ -184,7 +196,8 @@ std::string snapshot_diff(std::vector<std::string> before, std::vector<std::stri
   std::set_difference(before.begin(), before.end(), after.begin(), after.end(), std::back_inserter(gone));
   std::set_difference(after.begin(), after.end(), before.begin(), before.end(), std::back_inserter(added));
   return "rows before " + std::to_string(before.size()) + ", after " + std::to_string(after.size()) +
-         "\n only before:\n" + test::saga::first_lines(gone, 20) + " only after:\n" + test::saga::first_lines(added, 20);
+         "\n only before:\n" + test::saga::first_lines(gone, 20) + " only after:\n" +
+         test::saga::first_lines(added, 20);
 }
 
 std::set<std::string> event_ids(const std::string& topic) {
@@ -231,7 +244,8 @@ TEST(Saga, FiftyConcurrentOrdersForTenUnitsConfirmExactlyTen) {
   EXPECT_EQ(by_status["REJECTED"], 40) << context(ids, {sku});
   ASSERT_TRUE(quiet()) << context(ids, {sku});
   EXPECT_EQ(stock(sku), (Stock{10, 0, 10})) << context(ids, {sku});
-  EXPECT_EQ(pipeline().sql("SELECT count(*) FROM inventory.reservations WHERE sku = '" + sku + "' AND state = 'RESERVED'"),
+  EXPECT_EQ(pipeline().sql("SELECT count(*) FROM inventory.reservations WHERE sku = '" + sku +
+                           "' AND state = 'RESERVED'"),
             "10");
 
   // The api shows the decision, priced from the catalog; a rejection names the sku.
@@ -264,11 +278,11 @@ TEST(Saga, ShortLinesRejectTheOrderAndReleaseItsOtherLines) {
   };
   const std::vector<Case> cases = {
       {{{a, 2}, {b, 1}, {cc, 3}}, "CONFIRMED", ""},  // a 3, b 2, c 7 left
-      {{{a, 2}, {b, 5}}, "REJECTED", b},              // b short; a released
-      {{{cc, 4}, {a, 4}}, "REJECTED", a},             // a short (3 < 4); c released
+      {{{a, 2}, {b, 5}}, "REJECTED", b},             // b short; a released
+      {{{cc, 4}, {a, 4}}, "REJECTED", a},            // a short (3 < 4); c released
       {{{a, 3}, {b, 2}, {cc, 7}}, "CONFIRMED", ""},  // everything gone
-      {{{cc, 1}}, "REJECTED", cc},                    // c short (0 < 1)
-      {{{d, 1}, {missing, 1}}, "REJECTED", ""},       // unknown sku: rejected, d untouched
+      {{{cc, 1}}, "REJECTED", cc},                   // c short (0 < 1)
+      {{{d, 1}, {missing, 1}}, "REJECTED", ""},      // unknown sku: rejected, d untouched
   };
   std::vector<std::string> ids;
   for (const auto& k : cases) {
@@ -455,7 +469,8 @@ TEST(Saga, CheckingOutAnEmptyCartMakesARejectedOrder) {
   auto c = pipeline().client();
   // A cart whose only item was removed, and a cart that never had one.
   const std::string emptied = test::unique("cart");
-  ASSERT_EQ(c.post_json("/v1/carts/" + emptied + "/items", R"({"sku":")" + sku + R"(","quantity":1})").status, 202);
+  ASSERT_EQ(c.post_json("/v1/carts/" + emptied + "/items", R"({"sku":")" + sku + R"(","quantity":1})").status,
+            202);
   ASSERT_EQ(c.request("DELETE", "/v1/carts/" + emptied + "/items/" + sku).status, 202);
   const std::string never = test::unique("cart");
   std::vector<std::string> ids;
@@ -486,7 +501,12 @@ TEST(Saga, AdminRestockLetsAShortOrderConfirm) {
 
   const auto put = admin_set_stock(c, sku, 5);
   ASSERT_EQ(put.status, 202) << put.body;
-  ASSERT_TRUE(test::wait_until([&] { return stock(sku) == Stock{5, 5, 0}; }, 30s)) << context({before}, {sku});
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        return stock(sku) == Stock{5, 5, 0};
+      },
+      30s))
+      << context({before}, {sku});
 
   const std::string after = test::saga::place_accepted(c, customer, {{sku, 3}});
   const auto confirmed = order_view(test::saga::wait_decided(c, after));
@@ -496,7 +516,12 @@ TEST(Saga, AdminRestockLetsAShortOrderConfirm) {
 
   // Setting on_hand while 3 are reserved: available follows as on_hand - reserved.
   ASSERT_EQ(admin_set_stock(c, sku, 10).status, 202);
-  ASSERT_TRUE(test::wait_until([&] { return stock(sku) == Stock{10, 7, 3}; }, 30s)) << context({after}, {sku});
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        return stock(sku) == Stock{10, 7, 3};
+      },
+      30s))
+      << context({after}, {sku});
   ASSERT_TRUE(quiet());
   EXPECT_EQ(pipeline().order_status(after), "CONFIRMED");
 }
@@ -515,7 +540,8 @@ TEST(Saga, PricesComeFromTheCatalog) {
   ASSERT_EQ(order.status, "CONFIRMED") << context({id}, {p1, p2, p3});
   const int64_t total = 3 * 1999 + 7 * 1 + 2 * 0;
   EXPECT_EQ(order.total_cents, total);
-  const std::map<std::string, std::pair<int64_t, int64_t>> expected = {{p1, {3, 1999}}, {p2, {7, 1}}, {p3, {2, 0}}};
+  const std::map<std::string, std::pair<int64_t, int64_t>> expected = {
+      {p1, {3, 1999}}, {p2, {7, 1}}, {p3, {2, 0}}};
   EXPECT_EQ(order.lines, expected);
   EXPECT_TRUE(order.reason.empty()) << order.reason;
   EXPECT_EQ(pipeline().sql("SELECT total_cents FROM orders.orders WHERE order_id = '" + id + "'"),
@@ -555,8 +581,8 @@ TEST(Saga, ReplayingOrdersAndInventoryFromTheStartChangesNothing) {
                                        "orders', '" + prefix + "inventory')");
   pipeline().start_worker("inventory");
   pipeline().start_worker("orders");
-  ASSERT_TRUE(test::wait_until([] { return pipeline().caught_up("orders") && pipeline().caught_up("inventory"); },
-                               120s, 200ms))
+  ASSERT_TRUE(test::wait_until(
+      [] { return pipeline().caught_up("orders") && pipeline().caught_up("inventory"); }, 120s, 200ms))
       << pipeline().progress();
   ASSERT_TRUE(quiet(120s)) << pipeline().progress();
 
@@ -565,9 +591,8 @@ TEST(Saga, ReplayingOrdersAndInventoryFromTheStartChangesNothing) {
                                << test::saga::worker_logs(pipeline(), {"orders", "inventory"});
   // Whatever the replay re-sent carries the ids of the first time: no new event.
   std::vector<std::string> new_ids;
-  for (const auto& [topic, old_ids] :
-       std::vector<std::pair<std::string, std::set<std::string>>>{{"orders.events", orders_events},
-                                                                  {"inventory.events", inventory_events}}) {
+  for (const auto& [topic, old_ids] : std::vector<std::pair<std::string, std::set<std::string>>>{
+           {"orders.events", orders_events}, {"inventory.events", inventory_events}}) {
     for (const auto& e : test::saga::read_events(pipeline(), topic).events) {
       if (!old_ids.count(e.id)) new_ids.push_back(topic + " " + e.raw);
     }
@@ -587,10 +612,12 @@ TEST(Saga, ReplayingTheCartsGroupFromTheStartChangesNothing) {
   test::sql_exec(pipeline().dsn(), "DELETE FROM runtime.consumer_offsets WHERE group_id = '" +
                                        pipeline().config().topic_prefix + "carts'");
   pipeline().start_worker("carts");
-  ASSERT_TRUE(test::wait_until([] { return pipeline().caught_up("carts"); }, 120s, 200ms)) << pipeline().progress();
+  ASSERT_TRUE(test::wait_until([] { return pipeline().caught_up("carts"); }, 120s, 200ms))
+      << pipeline().progress();
   ASSERT_TRUE(quiet(120s)) << pipeline().progress();
   const auto after = snapshot();
-  EXPECT_TRUE(before == after) << snapshot_diff(before, after) << test::saga::worker_logs(pipeline(), {"carts"});
+  EXPECT_TRUE(before == after) << snapshot_diff(before, after)
+                               << test::saga::worker_logs(pipeline(), {"carts"});
 }
 
 // 9) Every event is a valid envelope of a type its topic lists, keyed as documented; an id never
@@ -630,12 +657,15 @@ TEST(Saga, VerifyExitsOneOnATamperedDatabase) {
   const auto clean = pipeline().run_ctl({"verify"});
   ASSERT_EQ(clean.exit_code, 0) << clean.output;
 
-  test::sql_exec(pipeline().dsn(), "UPDATE inventory.stock SET available = available + 1 WHERE sku = '" + sku + "'");
+  test::sql_exec(pipeline().dsn(),
+                 "UPDATE inventory.stock SET available = available + 1 WHERE sku = '" + sku + "'");
   const auto tampered = pipeline().run_ctl({"verify"});
   EXPECT_EQ(tampered.exit_code, 1) << tampered.output;
-  EXPECT_NE(tampered.output.find(sku), std::string::npos) << "the report should name the sku:\n" << tampered.output;
+  EXPECT_NE(tampered.output.find(sku), std::string::npos) << "the report should name the sku:\n"
+                                                          << tampered.output;
 
-  test::sql_exec(pipeline().dsn(), "UPDATE inventory.stock SET available = available - 1 WHERE sku = '" + sku + "'");
+  test::sql_exec(pipeline().dsn(),
+                 "UPDATE inventory.stock SET available = available - 1 WHERE sku = '" + sku + "'");
   const auto repaired = pipeline().run_ctl({"verify"});
   EXPECT_EQ(repaired.exit_code, 0) << repaired.output;
 }

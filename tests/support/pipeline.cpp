@@ -72,18 +72,22 @@ void Pipeline::start_worker(const std::string& role) {
 
 void Pipeline::wait_ready(uint16_t port, Process& p) {
   http::Client c("127.0.0.1", port, std::chrono::seconds(5));
-  const bool ok = wait_until([&] { return p.running() && c.get("/readyz").status == 200; }, std::chrono::seconds(60),
-                             std::chrono::milliseconds(100));
-  if (!ok) throw std::runtime_error("process not ready on port " + std::to_string(port) + ":\n" + p.log_tail());
+  const bool ok = wait_until([&] { return p.running() && c.get("/readyz").status == 200; },
+                             std::chrono::seconds(60), std::chrono::milliseconds(100));
+  if (!ok)
+    throw std::runtime_error("process not ready on port " + std::to_string(port) + ":\n" + p.log_tail());
 }
 
-std::string Pipeline::sql(const std::string& query) const { return sql_value(config_.pg_dsn, query); }
+std::string Pipeline::sql(const std::string& query) const {
+  return sql_value(config_.pg_dsn, query);
+}
 
 std::string Pipeline::order_status(const std::string& order_id) const {
   return sql("SELECT status FROM orders.orders WHERE order_id = '" + order_id + "'");
 }
 
-CommandResult Pipeline::run_ctl(const std::vector<std::string>& args, std::chrono::milliseconds timeout) const {
+CommandResult Pipeline::run_ctl(const std::vector<std::string>& args,
+                                std::chrono::milliseconds timeout) const {
   std::vector<std::string> argv = {binary("orderflow-ctl")};
   argv.insert(argv.end(), args.begin(), args.end());
   return run_command(argv, env_for(0), timeout);
@@ -103,8 +107,9 @@ const std::vector<std::string>& Pipeline::consumed_topics(const std::string& rol
 namespace {
 
 int64_t stored_total(const Pipeline& p, const std::string& group, const std::string& topic) {
-  return std::stoll(p.sql("SELECT coalesce(sum(next_offset), 0) FROM runtime.consumer_offsets WHERE group_id = '" +
-                          group + "' AND topic = '" + topic + "'"));
+  return std::stoll(
+      p.sql("SELECT coalesce(sum(next_offset), 0) FROM runtime.consumer_offsets WHERE group_id = '" + group +
+            "' AND topic = '" + topic + "'"));
 }
 
 }  // namespace
@@ -125,7 +130,8 @@ bool Pipeline::quiescent() const {
   // effect of every record so far has been applied and published.
   std::map<std::string, int64_t> ends;
   for (const auto& role : options_.roles) {
-    for (const auto& t : consumed_topics(role)) ends[t] = kafka::end_offset_total(config_.kafka_brokers, topic(t));
+    for (const auto& t : consumed_topics(role))
+      ends[t] = kafka::end_offset_total(config_.kafka_brokers, topic(t));
   }
   for (const auto& role : options_.roles) {
     for (const auto& t : consumed_topics(role)) {
@@ -144,8 +150,9 @@ std::string Pipeline::progress() const {
   for (const auto& role : options_.roles) {
     out += role + ":";
     for (const auto& t : consumed_topics(role)) {
-      out += " " + t + " stored " + std::to_string(stored_total(*this, config_.topic_prefix + role, topic(t))) +
-             "/end " + std::to_string(kafka::end_offset_total(config_.kafka_brokers, topic(t)));
+      out += " " + t + " stored " +
+             std::to_string(stored_total(*this, config_.topic_prefix + role, topic(t))) + "/end " +
+             std::to_string(kafka::end_offset_total(config_.kafka_brokers, topic(t)));
     }
     out += "; ";
   }

@@ -45,7 +45,8 @@ inline http::Response place(http::Client& c, const std::string& customer, const 
 }
 
 // Places an order and returns its id; a failed assertion (and "") when it is not accepted.
-inline std::string place_accepted(http::Client& c, const std::string& customer, const std::vector<Line>& lines) {
+inline std::string place_accepted(http::Client& c, const std::string& customer,
+                                  const std::vector<Line>& lines) {
   const auto r = place(c, customer, lines, unique("key"));
   EXPECT_EQ(r.status, 202) << r.body << r.error;
   const std::string id = json_string(r.body, "order_id");
@@ -78,13 +79,15 @@ inline std::string wait_decided(http::Client& c, const std::string& order_id,
 inline std::string describe_orders(const Pipeline& p, const std::vector<std::string>& ids, size_t max = 20) {
   std::ostringstream out;
   for (size_t i = 0; i < ids.size() && i < max; ++i) {
-    const auto rows = sql_rows(p.dsn(),
-                               "SELECT o.status, coalesce(o.reason, ''), coalesce(o.total_cents::text, 'null'), "
-                               "o.version, (SELECT string_agg(l.sku || 'x' || l.quantity || ':' || l.state, ' ' ORDER BY "
-                               "l.line_no) FROM orders.order_lines l WHERE l.order_id = o.order_id), (SELECT "
-                               "string_agg(r.sku || 'x' || r.quantity || ':' || r.state, ' ' ORDER BY r.sku) FROM "
-                               "inventory.reservations r WHERE r.order_id = o.order_id) FROM orders.orders o WHERE "
-                               "o.order_id = '" + ids[i] + "'");
+    const auto rows =
+        sql_rows(p.dsn(),
+                 "SELECT o.status, coalesce(o.reason, ''), coalesce(o.total_cents::text, 'null'), "
+                 "o.version, (SELECT string_agg(l.sku || 'x' || l.quantity || ':' || l.state, ' ' ORDER BY "
+                 "l.line_no) FROM orders.order_lines l WHERE l.order_id = o.order_id), (SELECT "
+                 "string_agg(r.sku || 'x' || r.quantity || ':' || r.state, ' ' ORDER BY r.sku) FROM "
+                 "inventory.reservations r WHERE r.order_id = o.order_id) FROM orders.orders o WHERE "
+                 "o.order_id = '" +
+                     ids[i] + "'");
     out << "  order " << ids[i] << ": ";
     if (rows.empty()) {
       out << "(not in orders.orders)\n";
@@ -101,10 +104,12 @@ inline std::string describe_orders(const Pipeline& p, const std::vector<std::str
 inline std::string describe_stock(const Pipeline& p, const std::vector<std::string>& skus) {
   std::ostringstream out;
   for (const auto& sku : skus) {
-    const auto rows = sql_rows(p.dsn(),
-                               "SELECT s.on_hand, s.available, s.version, (SELECT coalesce(sum(quantity), 0) FROM "
-                               "inventory.reservations r WHERE r.sku = s.sku AND r.state = 'RESERVED') FROM "
-                               "inventory.stock s WHERE s.sku = '" + sku + "'");
+    const auto rows =
+        sql_rows(p.dsn(),
+                 "SELECT s.on_hand, s.available, s.version, (SELECT coalesce(sum(quantity), 0) FROM "
+                 "inventory.reservations r WHERE r.sku = s.sku AND r.state = 'RESERVED') FROM "
+                 "inventory.stock s WHERE s.sku = '" +
+                     sku + "'");
     out << "  stock " << sku << ": ";
     if (rows.empty()) {
       out << "(no row)\n";
@@ -118,7 +123,8 @@ inline std::string describe_stock(const Pipeline& p, const std::vector<std::stri
 
 inline std::string worker_logs(Pipeline& p, const std::vector<std::string>& roles, size_t bytes = 3000) {
   std::string out;
-  for (const auto& r : roles) out += "---- worker " + r + " log tail ----\n" + p.worker(r).log_tail(bytes) + "\n";
+  for (const auto& r : roles)
+    out += "---- worker " + r + " log tail ----\n" + p.worker(r).log_tail(bytes) + "\n";
   out += "---- api log tail ----\n" + p.api().log_tail(bytes) + "\n";
   return out;
 }
@@ -146,8 +152,8 @@ inline std::set<std::string> manifest_types(const std::string& topic) {
 }
 
 struct EventLog {
-  std::vector<Event> events;          // every record, in topic-read order (duplicates included)
-  std::vector<std::string> problems;  // records that are not valid envelopes of a known type, etc.
+  std::vector<Event> events;           // every record, in topic-read order (duplicates included)
+  std::vector<std::string> problems;   // records that are not valid envelopes of a known type, etc.
   std::vector<std::string> conflicts;  // ids seen with two different contents
 
   // Distinct event ids per (order_id, type).
@@ -182,7 +188,8 @@ inline EventLog read_events(const Pipeline& p, const std::string& topic) {
     if (auto v = json::get_string(payload, "sku")) e.sku = std::string(*v);
     if (auto v = json::get_int(payload, "quantity")) e.quantity = *v;
     if (auto v = json::get_int(payload, "total_cents")) e.total_cents = *v;
-    if (!allowed.count(e.type)) log.problems.push_back(topic + ": type " + e.type + " not in the manifest: " + raw);
+    if (!allowed.count(e.type))
+      log.problems.push_back(topic + ": type " + e.type + " not in the manifest: " + raw);
     const bool keyed_by_sku = e.type == "StockAdjusted" || e.type == "StockAdjustRefused";
     const std::string expected_key = keyed_by_sku ? e.sku : e.order_id;
     if (e.key != expected_key) {
@@ -235,11 +242,12 @@ inline std::vector<std::string> announced_twice(const EventLog& inventory) {
     if (e.type == "StockReleased") released[{e.order_id, e.sku}].insert(e.id);
   }
   std::vector<std::string> twice;
-  for (const auto& [what, ids] : {std::make_pair("StockReserved", &reserved), std::make_pair("StockReleased", &released)}) {
+  for (const auto& [what, ids] :
+       {std::make_pair("StockReserved", &reserved), std::make_pair("StockReleased", &released)}) {
     for (const auto& [k, set] : *ids) {
       if (set.size() > 1) {
-        twice.push_back(std::string(what) + " x" + std::to_string(set.size()) + " for order " + k.first + " sku " +
-                        k.second);
+        twice.push_back(std::string(what) + " x" + std::to_string(set.size()) + " for order " + k.first +
+                        " sku " + k.second);
       }
     }
   }

@@ -1,7 +1,7 @@
 #include "test_env.hpp"
 
-#include <librdkafka/rdkafkacpp.h>
 #include <fcntl.h>
+#include <librdkafka/rdkafkacpp.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
@@ -30,7 +30,8 @@ const StackInfo& stack() {
     const char* dir = std::getenv("ORDERFLOW_TEST_STACK");
     if (dir == nullptr) throw std::runtime_error("ORDERFLOW_TEST_STACK is not set: run the tests with ctest");
     std::ifstream in(std::string(dir) + "/env");
-    if (!in) throw std::runtime_error(std::string("no stack env file in ") + dir + ": did the stack fixture run?");
+    if (!in)
+      throw std::runtime_error(std::string("no stack env file in ") + dir + ": did the stack fixture run?");
     std::map<std::string, std::string> kv;
     for (std::string line; std::getline(in, line);) {
       const auto eq = line.find('=');
@@ -151,7 +152,8 @@ CommandResult run_command(const std::vector<std::string>& argv, const std::map<s
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   bool timed_out = false;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) {
       timed_out = true;
       break;
@@ -190,13 +192,15 @@ std::vector<std::string> read_topic(const std::string& brokers, const std::strin
   if (!consumer) throw std::runtime_error(err);
   RdKafka::Metadata* md_raw = nullptr;
   std::unique_ptr<RdKafka::Topic> t(RdKafka::Topic::create(consumer.get(), topic, nullptr, err));
-  if (consumer->metadata(false, t.get(), &md_raw, 10000) != RdKafka::ERR_NO_ERROR) throw std::runtime_error("metadata");
+  if (consumer->metadata(false, t.get(), &md_raw, 10000) != RdKafka::ERR_NO_ERROR)
+    throw std::runtime_error("metadata");
   std::unique_ptr<RdKafka::Metadata> md(md_raw);
   std::vector<RdKafka::TopicPartition*> parts;
   for (const auto* p : *md->topics()->at(0)->partitions()) {
     int64_t low = 0, high = 0;
     consumer->query_watermark_offsets(topic, p->id(), &low, &high, 10000);
-    if (high > low) parts.push_back(RdKafka::TopicPartition::create(topic, p->id(), RdKafka::Topic::OFFSET_BEGINNING));
+    if (high > low)
+      parts.push_back(RdKafka::TopicPartition::create(topic, p->id(), RdKafka::Topic::OFFSET_BEGINNING));
   }
   std::vector<std::string> out;
   if (parts.empty()) return out;

@@ -11,7 +11,9 @@ TEST(IdempotencyKey, MissingIsRejected) {
   EXPECT_NE(check_idempotency_key(std::nullopt).find("required"), std::string::npos);
 }
 
-TEST(IdempotencyKey, EmptyIsRejected) { EXPECT_NE(check_idempotency_key(std::string()), ""); }
+TEST(IdempotencyKey, EmptyIsRejected) {
+  EXPECT_NE(check_idempotency_key(std::string()), "");
+}
 
 TEST(IdempotencyKey, LongerThan128IsRejected) {
   EXPECT_NE(check_idempotency_key(std::string(129, 'k')).find("128"), std::string::npos);

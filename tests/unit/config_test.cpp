@@ -1,3 +1,5 @@
+#include "orderflow/config.hpp"
+
 #include <gtest/gtest.h>
 
 #include <CLI/CLI.hpp>
@@ -8,15 +10,15 @@
 #include <string>
 #include <vector>
 
-#include "orderflow/config.hpp"
-
 namespace {
 
 const char* const kVars[] = {
-    "ORDERFLOW_KAFKA_BROKERS",   "ORDERFLOW_PG_DSN",         "ORDERFLOW_TOPIC_PREFIX",
-    "ORDERFLOW_BIND_ADDRESS",    "ORDERFLOW_API_PORT",       "ORDERFLOW_METRICS_PORT",
-    "ORDERFLOW_API_THREADS",     "ORDERFLOW_PRODUCE_TIMEOUT_MS", "ORDERFLOW_MAX_BODY_BYTES",
-    "ORDERFLOW_ADMIN_TOKEN",     "ORDERFLOW_LOG_LEVEL",      "ORDERFLOW_BATCH_MAX_RECORDS",
+    "ORDERFLOW_KAFKA_BROKERS",      "ORDERFLOW_PG_DSN",
+    "ORDERFLOW_TOPIC_PREFIX",       "ORDERFLOW_BIND_ADDRESS",
+    "ORDERFLOW_API_PORT",           "ORDERFLOW_METRICS_PORT",
+    "ORDERFLOW_API_THREADS",        "ORDERFLOW_PRODUCE_TIMEOUT_MS",
+    "ORDERFLOW_MAX_BODY_BYTES",     "ORDERFLOW_ADMIN_TOKEN",
+    "ORDERFLOW_LOG_LEVEL",          "ORDERFLOW_BATCH_MAX_RECORDS",
     "ORDERFLOW_SESSION_TIMEOUT_MS",
 };
 
@@ -162,9 +164,30 @@ TEST_F(ConfigTest, FlagsOverrideEnvironment) {
 
 TEST_F(ConfigTest, EveryFieldHasAFlag) {
   auto c = orderflow::Config::from_env();
-  parse(c, {"--kafka-brokers", "k:1", "--pg-dsn", "host=x", "--topic-prefix", "p.", "--bind-address", "::1",
-            "--api-port", "1", "--metrics-port", "2", "--api-threads", "3", "--produce-timeout-ms", "400",
-            "--max-body-bytes", "5", "--admin-token", "t", "--log-level", "warn", "--batch-max-records", "6"});
+  parse(c, {"--kafka-brokers",
+            "k:1",
+            "--pg-dsn",
+            "host=x",
+            "--topic-prefix",
+            "p.",
+            "--bind-address",
+            "::1",
+            "--api-port",
+            "1",
+            "--metrics-port",
+            "2",
+            "--api-threads",
+            "3",
+            "--produce-timeout-ms",
+            "400",
+            "--max-body-bytes",
+            "5",
+            "--admin-token",
+            "t",
+            "--log-level",
+            "warn",
+            "--batch-max-records",
+            "6"});
   EXPECT_EQ(c.kafka_brokers, "k:1");
   EXPECT_EQ(c.pg_dsn, "host=x");
   EXPECT_EQ(c.topic_prefix, "p.");

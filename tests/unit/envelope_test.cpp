@@ -1,9 +1,10 @@
+#include "orderflow/envelope.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
 #include <variant>
 
-#include "orderflow/envelope.hpp"
 #include "orderflow/ids.hpp"
 #include "orderflow/json.hpp"
 
@@ -13,8 +14,9 @@ using orderflow::DecodeError;
 using orderflow::Envelope;
 
 const std::string kOrderId = "123e4567-e89b-52d3-a456-426614174000";
-const std::string kPayload = R"({"order_id":")" + kOrderId +
-                             R"(","customer_id":"c1","idempotency_key":"k1","lines":[{"sku":"A-1","quantity":2}]})";
+const std::string kPayload =
+    R"({"order_id":")" + kOrderId +
+    R"(","customer_id":"c1","idempotency_key":"k1","lines":[{"sku":"A-1","quantity":2}]})";
 
 // A well-formed envelope as text, with `payload` spliced in; `drop` removes one envelope member.
 std::string envelope_text(const std::string& type, const std::string& payload, const std::string& drop = "") {
@@ -70,8 +72,8 @@ TEST(Envelope, EncodeThenDecodeRoundTrips) {
 
 TEST(Envelope, DecodeFillsPayloadDoc) {
   rapidjson::Document payload;
-  auto result = orderflow::decode(orderflow::encode(orderflow::make_envelope("PlaceOrder", kOrderId, kPayload)),
-                                  &payload);
+  auto result = orderflow::decode(
+      orderflow::encode(orderflow::make_envelope("PlaceOrder", kOrderId, kPayload)), &payload);
   ASSERT_TRUE(std::holds_alternative<Envelope>(result)) << std::get<DecodeError>(result).reason;
   ASSERT_TRUE(payload.IsObject());
   EXPECT_EQ(orderflow::json::get_string(payload, "customer_id"), "c1");
@@ -111,8 +113,9 @@ TEST(Envelope, UnknownTypeIsRejected) {
 }
 
 TEST(Envelope, PayloadFailingItsSchemaNamesThePayloadField) {
-  const std::string bad = R"({"order_id":")" + kOrderId +
-                          R"(","customer_id":"c1","idempotency_key":"k1","lines":[{"sku":"A-1","quantity":0}]})";
+  const std::string bad =
+      R"({"order_id":")" + kOrderId +
+      R"(","customer_id":"c1","idempotency_key":"k1","lines":[{"sku":"A-1","quantity":0}]})";
   const std::string reason = decode_error(envelope_text("PlaceOrder", bad));
   EXPECT_NE(reason.find("payload.lines[0].quantity"), std::string::npos) << reason;
   EXPECT_NE(reason.find(">= 1"), std::string::npos) << reason;

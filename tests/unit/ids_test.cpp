@@ -1,15 +1,17 @@
+#include "orderflow/ids.hpp"
+
 #include <gtest/gtest.h>
 
 #include <regex>
 #include <set>
 #include <string>
 
-#include "orderflow/ids.hpp"
-
 using orderflow::is_uuid;
 using orderflow::order_id_for;
 
-TEST(OrderId, IsDeterministic) { EXPECT_EQ(order_id_for("c1", "k1"), order_id_for("c1", "k1")); }
+TEST(OrderId, IsDeterministic) {
+  EXPECT_EQ(order_id_for("c1", "k1"), order_id_for("c1", "k1"));
+}
 
 TEST(OrderId, MatchesPinnedValue) {
   // uuid5(5b0d7c47-1f0c-5a3e-9d3a-6f1c0e2d4b7a, "order:2:c1:k1"), computed independently (Python's uuid).
@@ -17,9 +19,13 @@ TEST(OrderId, MatchesPinnedValue) {
   EXPECT_EQ(order_id_for("c1", "k1"), "d64a6225-d341-515e-b024-bb7535a0b844");
 }
 
-TEST(OrderId, DiffersWhenCustomerDiffers) { EXPECT_NE(order_id_for("c1", "k1"), order_id_for("c2", "k1")); }
+TEST(OrderId, DiffersWhenCustomerDiffers) {
+  EXPECT_NE(order_id_for("c1", "k1"), order_id_for("c2", "k1"));
+}
 
-TEST(OrderId, DiffersWhenKeyDiffers) { EXPECT_NE(order_id_for("c1", "k1"), order_id_for("c1", "k2")); }
+TEST(OrderId, DiffersWhenKeyDiffers) {
+  EXPECT_NE(order_id_for("c1", "k1"), order_id_for("c1", "k2"));
+}
 
 TEST(OrderId, SeparatorInInputsDoesNotCollide) {
   EXPECT_NE(order_id_for("a:b", "c"), order_id_for("a", "b:c"));
@@ -28,13 +34,17 @@ TEST(OrderId, SeparatorInInputsDoesNotCollide) {
 TEST(OrderId, IsCanonicalVersion5Uuid) {
   const std::string id = order_id_for("customer-7", "key-42");
   ASSERT_TRUE(is_uuid(id)) << id;
-  EXPECT_EQ(id[14], '5') << id;                               // version nibble
+  EXPECT_EQ(id[14], '5') << id;                                          // version nibble
   EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;  // variant bits 10xx
 }
 
-TEST(IsUuid, AcceptsLowercaseCanonical) { EXPECT_TRUE(is_uuid("123e4567-e89b-42d3-a456-426614174000")); }
+TEST(IsUuid, AcceptsLowercaseCanonical) {
+  EXPECT_TRUE(is_uuid("123e4567-e89b-42d3-a456-426614174000"));
+}
 
-TEST(IsUuid, RejectsUppercase) { EXPECT_FALSE(is_uuid("123E4567-E89B-42D3-A456-426614174000")); }
+TEST(IsUuid, RejectsUppercase) {
+  EXPECT_FALSE(is_uuid("123E4567-E89B-42D3-A456-426614174000"));
+}
 
 TEST(IsUuid, RejectsWrongLength) {
   EXPECT_FALSE(is_uuid(""));
@@ -47,7 +57,9 @@ TEST(IsUuid, RejectsMissingDashes) {
   EXPECT_FALSE(is_uuid("123e4567xe89b-42d3-a456-426614174000"));
 }
 
-TEST(IsUuid, RejectsNonHexDigit) { EXPECT_FALSE(is_uuid("123e4567-e89b-42d3-a456-42661417400g")); }
+TEST(IsUuid, RejectsNonHexDigit) {
+  EXPECT_FALSE(is_uuid("123e4567-e89b-42d3-a456-42661417400g"));
+}
 
 TEST(RandomUuid, IsVersion4AndCanonical) {
   const std::string id = orderflow::random_uuid();
@@ -63,7 +75,8 @@ TEST(RandomUuid, IsUnique) {
 }
 
 TEST(UtcNow, IsRfc3339UtcWithMilliseconds) {
-  static const std::regex kFormat(R"(^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$)");
+  static const std::regex kFormat(
+      R"(^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])T([01]\d|2[0-3]):[0-5]\d:[0-5]\d\.\d{3}Z$)");
   const std::string now = orderflow::utc_now_iso8601();
   EXPECT_TRUE(std::regex_match(now, kFormat)) << now;
 }

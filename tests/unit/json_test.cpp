@@ -1,8 +1,8 @@
+#include "orderflow/json.hpp"
+
 #include <gtest/gtest.h>
 
 #include <string>
-
-#include "orderflow/json.hpp"
 
 namespace json = orderflow::json;
 
@@ -24,7 +24,9 @@ TEST(JsonParse, ErrorOnTrailingGarbage) {
   EXPECT_NE(error.find("at offset 8"), std::string::npos) << error;
 }
 
-TEST(JsonParse, ErrorWithoutOutParameterIsFine) { EXPECT_FALSE(json::parse("{")); }
+TEST(JsonParse, ErrorWithoutOutParameterIsFine) {
+  EXPECT_FALSE(json::parse("{"));
+}
 
 TEST(JsonParse, ParsesOnlyTheGivenLength) {
   const std::string text = R"({"a":1}garbage)";
@@ -37,7 +39,8 @@ TEST(ErrorBody, HasCodeMessageAndField) {
 }
 
 TEST(ErrorBody, OmitsFieldWhenEmpty) {
-  EXPECT_EQ(json::error_body("not_found", "no such order"), R"({"error":{"code":"not_found","message":"no such order"}})");
+  EXPECT_EQ(json::error_body("not_found", "no such order"),
+            R"({"error":{"code":"not_found","message":"no such order"}})");
 }
 
 TEST(ErrorBody, EscapesQuotes) {

@@ -1,5 +1,7 @@
 // The order saga's rules (OrderSaga), without I/O: place, reserved, short, released, cancel; and the
 // messages each step asks to send (schema-valid payloads, right topic and key, unique ids per cause).
+#include "orders/order_saga.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -14,7 +16,6 @@
 #include "orderflow/json.hpp"
 #include "orderflow/schema.hpp"
 #include "orderflow/topics.hpp"
-#include "orders/order_saga.hpp"
 
 namespace {
 
@@ -73,7 +74,8 @@ void check_messages(const std::vector<SagaMessage>& out) {
       EXPECT_EQ(m.key, str_of(doc, "order_id"));
     }
     EXPECT_TRUE(seen.insert({m.type, m.discriminator}).second)
-        << "two messages of one call share (type, discriminator) = (" << m.type << ", " << m.discriminator << ")";
+        << "two messages of one call share (type, discriminator) = (" << m.type << ", " << m.discriminator
+        << ")";
   }
 }
 
@@ -110,7 +112,8 @@ class OrderSagaTest : public ::testing::Test {
     check_messages(out);
     return out;
   }
-  std::vector<SagaMessage> cancel(const std::string& id, const std::optional<std::string>& reason = std::nullopt) {
+  std::vector<SagaMessage> cancel(const std::string& id,
+                                  const std::optional<std::string>& reason = std::nullopt) {
     std::vector<SagaMessage> out;
     saga.cancel(id, reason, out);
     check_messages(out);
@@ -127,7 +130,8 @@ class OrderSagaTest : public ::testing::Test {
 
   // kOrder1 with SKU-A x2 and SKU-B x1, placed (PENDING).
   void place_two_lines() {
-    ASSERT_EQ(types(place(kOrder1, {{"SKU-A", 2}, {"SKU-B", 1}})), (Types{"OrderPlaced", "ReserveStock", "ReserveStock"}));
+    ASSERT_EQ(types(place(kOrder1, {{"SKU-A", 2}, {"SKU-B", 1}})),
+              (Types{"OrderPlaced", "ReserveStock", "ReserveStock"}));
   }
 };
 
@@ -410,7 +414,8 @@ TEST_F(OrderSagaTest, CancelConfirmedOrderReleasesEveryLine) {
 }
 
 namespace {
-void expect_refused(const std::vector<SagaMessage>& out, const std::string& order_id, const std::string& status) {
+void expect_refused(const std::vector<SagaMessage>& out, const std::string& order_id,
+                    const std::string& status) {
   ASSERT_EQ(types(out), (Types{"OrderCommandRefused"}));
   EXPECT_EQ(out[0].topic, orderflow::topics::kOrdersEvents);
   EXPECT_EQ(out[0].key, order_id);
@@ -474,9 +479,9 @@ TEST(OrderSagaWithLedger, RoundTripConfirmsRejectsCancelsAndGivesAllStockBack) {
       auto doc = parse(m);
       const std::string order_id = str_of(doc, "order_id");
       const std::string sku = str_of(doc, "sku");
-      std::optional<LedgerEvent> answer = m.type == "ReserveStock"
-                                              ? ledger.reserve(order_id, sku, static_cast<int>(int_of(doc, "quantity")))
-                                              : ledger.release(order_id, sku);
+      std::optional<LedgerEvent> answer =
+          m.type == "ReserveStock" ? ledger.reserve(order_id, sku, static_cast<int>(int_of(doc, "quantity")))
+                                   : ledger.release(order_id, sku);
       if (!answer) continue;
       auto a = orderflow::json::parse(answer->payload);
       EXPECT_FALSE(SchemaSet::instance().validate(SchemaSet::message_schema(answer->type, 1), *a));

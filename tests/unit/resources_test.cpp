@@ -1,3 +1,5 @@
+#include "orderflow/resources.hpp"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -5,7 +7,6 @@
 #include <string>
 
 #include "orderflow/json.hpp"
-#include "orderflow/resources.hpp"
 #include "orderflow/topics.hpp"
 
 TEST(Resources, TopicManifestIsEmbeddedAndIsJson) {
@@ -26,7 +27,9 @@ TEST(Resources, MigrationsAreSortedSqlFiles) {
   }
 }
 
-TEST(Resources, UnknownPrefixGivesNothing) { EXPECT_TRUE(orderflow::resources_under("no/such/dir/").empty()); }
+TEST(Resources, UnknownPrefixGivesNothing) {
+  EXPECT_TRUE(orderflow::resources_under("no/such/dir/").empty());
+}
 
 TEST(Resources, UnknownPathThrows) {
   EXPECT_THROW(orderflow::resource("schemas/nope.json"), std::out_of_range);

@@ -1,14 +1,14 @@
+#include "orderflow/schema.hpp"
+
 #include <gtest/gtest.h>
 
 #include <atomic>
-#include <thread>
-
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 
 #include "orderflow/json.hpp"
-#include "orderflow/schema.hpp"
 
 namespace {
 
@@ -22,7 +22,9 @@ std::optional<SchemaError> validate(std::string_view schema, std::string_view te
   return doc ? SchemaSet::instance().validate(schema, *doc) : std::nullopt;
 }
 
-std::optional<SchemaError> validate_order(std::string_view text) { return validate("http/place_order", text); }
+std::optional<SchemaError> validate_order(std::string_view text) {
+  return validate("http/place_order", text);
+}
 
 std::string lines_json(int count) {
   std::string out = "[";
@@ -82,7 +84,8 @@ TEST(PlaceOrderSchema, TooManyLinesViolatesMaxItems) {
 }
 
 TEST(PlaceOrderSchema, ZeroQuantityNamesIndexedFieldAndMinimum) {
-  auto err = validate_order(R"({"customer_id":"c","lines":[{"sku":"A","quantity":1},{"sku":"B","quantity":0}]})");
+  auto err =
+      validate_order(R"({"customer_id":"c","lines":[{"sku":"A","quantity":1},{"sku":"B","quantity":0}]})");
   ASSERT_TRUE(err);
   EXPECT_EQ(err->field, "lines[1].quantity");
   EXPECT_NE(err->message.find(">= 1"), std::string::npos) << err->message;
@@ -181,9 +184,10 @@ TEST(MessageSchemas, UnknownSchemaNameIsAnError) {
 }
 
 TEST(MessageSchemas, PlaceOrderV1AcceptsValidPayload) {
-  auto err = validate("messages/PlaceOrder.v1",
-                      R"({"order_id":"123e4567-e89b-52d3-a456-426614174000","customer_id":"c","idempotency_key":"k",)"
-                      R"("cart_id":"cart-1","lines":[{"sku":"A","quantity":3}]})");
+  auto err = validate(
+      "messages/PlaceOrder.v1",
+      R"({"order_id":"123e4567-e89b-52d3-a456-426614174000","customer_id":"c","idempotency_key":"k",)"
+      R"("cart_id":"cart-1","lines":[{"sku":"A","quantity":3}]})");
   EXPECT_FALSE(err) << err->field << " " << err->message;
 }
 
@@ -203,12 +207,14 @@ TEST(MessageSchemas, PlaceOrderV1RejectsNonUuidOrderId) {
   ASSERT_TRUE(err);
   EXPECT_EQ(err->field, "order_id");
   // Rejected by its length or its pattern, whichever RapidJSON reports first.
-  EXPECT_TRUE(err->message.rfind("must match ", 0) == 0 || err->message.find("characters long") != std::string::npos)
+  EXPECT_TRUE(err->message.rfind("must match ", 0) == 0 ||
+              err->message.find("characters long") != std::string::npos)
       << err->message;
   // 36 characters, but not five hex groups.
-  auto bad = validate("messages/PlaceOrder.v1",
-                      R"({"order_id":"zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz","customer_id":"c","idempotency_key":"k",)"
-                      R"("lines":[{"sku":"A","quantity":3}]})");
+  auto bad = validate(
+      "messages/PlaceOrder.v1",
+      R"({"order_id":"zzzzzzzz-zzzz-zzzz-zzzz-zzzzzzzzzzzz","customer_id":"c","idempotency_key":"k",)"
+      R"("lines":[{"sku":"A","quantity":3}]})");
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->field, "order_id");
 }
@@ -220,7 +226,8 @@ TEST(PlaceOrderSchema, ValidatesConcurrentlyOnManyThreads) {
   std::atomic<int> valid{0};
   for (int t = 0; t < 8; ++t) {
     threads.emplace_back([&] {
-      const auto doc = orderflow::json::parse(R"({"customer_id":"c-1","lines":[{"sku":"SKU-1","quantity":2}]})");
+      const auto doc =
+          orderflow::json::parse(R"({"customer_id":"c-1","lines":[{"sku":"SKU-1","quantity":2}]})");
       for (int i = 0; i < 2000; ++i) {
         if (!orderflow::SchemaSet::instance().validate("http/place_order", *doc)) ++valid;
       }

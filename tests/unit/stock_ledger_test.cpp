@@ -1,5 +1,7 @@
 // The inventory's rules (StockLedger), without I/O: reserve, release, adjust, and the invariant
 // on_hand = available + sum(RESERVED reservations), available >= 0, that every operation keeps.
+#include "inventory/stock_ledger.hpp"
+
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -10,7 +12,6 @@
 #include <string>
 #include <vector>
 
-#include "inventory/stock_ledger.hpp"
 #include "orderflow/json.hpp"
 #include "orderflow/schema.hpp"
 
@@ -441,8 +442,8 @@ TEST(StockLedger, RandomOperationsKeepOnHandEqualAvailablePlusReserved) {
     }
   }
   // The sequence exercised every path, so the property is not vacuous.
-  for (const char* path : {"StockReserved", "StockShort", "StockReleased", "StockAdjusted", "StockAdjustRefused",
-                           "reserve-repeat", "release-ignored"}) {
+  for (const char* path : {"StockReserved", "StockShort", "StockReleased", "StockAdjusted",
+                           "StockAdjustRefused", "reserve-repeat", "release-ignored"}) {
     EXPECT_GT(counts[path], 10) << path;
   }
 }

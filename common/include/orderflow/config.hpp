@@ -26,7 +26,8 @@ struct Config {
   // Short = fast failover after a crash; too short = a busy broker on a loaded box evicts healthy
   // workers (seen at 10 s on 2 cores under a flood: a ~20 s stall while the group rebalanced).
   unsigned session_timeout_ms = 30000;
-  unsigned batch_max_records = 500;  // records a worker applies in one transaction at most (RSS vs. round trips)
+  unsigned batch_max_records =
+      500;  // records a worker applies in one transaction at most (RSS vs. round trips)
 
   // Defaults overridden by the environment.
   static Config from_env();

@@ -32,7 +32,8 @@ struct DecodeError {
   std::string reason;  // for the DLQ header
 };
 // Parses and validates; `payload_doc` receives the parsed payload for the caller's use.
-std::variant<Envelope, DecodeError> decode(std::string_view bytes, rapidjson::Document* payload_doc = nullptr);
+std::variant<Envelope, DecodeError> decode(std::string_view bytes,
+                                           rapidjson::Document* payload_doc = nullptr);
 // The same, the payload copied into `payload` with memory from `allocator`: a consumer decoding a
 // batch shares one allocator among its records (a Document of its own costs 64 KiB per record).
 std::variant<Envelope, DecodeError> decode(std::string_view bytes, rapidjson::Value& payload,

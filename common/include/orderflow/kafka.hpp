@@ -45,8 +45,8 @@ class Producer {
   // Queues one message. `on_delivery` runs on the producer's poll thread once the broker has
   // acknowledged the write to all in-sync replicas, or the message failed. Returns false (and never
   // calls on_delivery) when the message could not even be queued.
-  bool produce(const std::string& topic, std::string_view key, std::string_view value,
-               const Headers& headers, DeliveryFn on_delivery, std::string* error = nullptr);
+  bool produce(const std::string& topic, std::string_view key, std::string_view value, const Headers& headers,
+               DeliveryFn on_delivery, std::string* error = nullptr);
   // Waits until every queued message has its delivery report; false on timeout.
   bool flush(std::chrono::milliseconds timeout);
   // True when the broker answers a metadata request within the timeout.
@@ -61,7 +61,8 @@ class Producer {
 };
 
 // Creates the manifest's topics with `prefix` in front; existing topics are fine. Throws on error.
-void create_topics(const std::string& brokers, const std::string& prefix, const std::vector<TopicSpec>& specs);
+void create_topics(const std::string& brokers, const std::string& prefix,
+                   const std::vector<TopicSpec>& specs);
 
 // Sum over partitions of the high watermark (the next offset to be written) of `topic`.
 int64_t end_offset_total(const std::string& brokers, const std::string& topic);

@@ -10,7 +10,8 @@ namespace orderflow::pg {
 
 std::unique_ptr<pqxx::connection> connect(const std::string& dsn);
 // Retries until connected or `timeout` passed (then rethrows the last error).
-std::unique_ptr<pqxx::connection> connect_with_retry(const std::string& dsn, std::chrono::milliseconds timeout);
+std::unique_ptr<pqxx::connection> connect_with_retry(const std::string& dsn,
+                                                     std::chrono::milliseconds timeout);
 
 // Applies the embedded migrations (infra/migrations/NNN_*.sql) not applied yet, each in its own
 // transaction, under an advisory lock so concurrent starters do not race. Returns how many ran.

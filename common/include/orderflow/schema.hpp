@@ -12,7 +12,8 @@
 namespace orderflow {
 
 struct SchemaError {
-  std::string field;    // the offending value's path as a client names it, e.g. "lines[1].sku" ("" = whole document)
+  std::string
+      field;  // the offending value's path as a client names it, e.g. "lines[1].sku" ("" = whole document)
   std::string message;  // e.g. "must be >= 1"
 };
 

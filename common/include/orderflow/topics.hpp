@@ -20,7 +20,9 @@ inline constexpr const char* kOrdersEvents = "orders.events";
 inline constexpr const char* kInventoryCommands = "inventory.commands";
 inline constexpr const char* kInventoryEvents = "inventory.events";
 inline constexpr const char* kCartsCommands = "carts.commands";
-inline std::string dlq(const std::string& topic) { return topic + ".dlq"; }
+inline std::string dlq(const std::string& topic) {
+  return topic + ".dlq";
+}
 }  // namespace topics
 
 }  // namespace orderflow

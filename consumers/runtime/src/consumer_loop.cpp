@@ -49,11 +49,17 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
   std::unique_ptr<RdKafka::KafkaConsumer> consumer;
   std::atomic<bool> db_ok{false};
   std::atomic<bool> subscribed{false};
-  bool revoked = false;             // set by a revocation; the batch being built or retried is void
-  std::vector<MessagePtr> carry;    // records consumed while a void batch was retried: the next batch's start
+  bool revoked = false;           // set by a revocation; the batch being built or retried is void
+  std::vector<MessagePtr> carry;  // records consumed while a void batch was retried: the next batch's start
 
   Impl(const Config& c, Role& r)
-      : config(c), role(r), group(c.topic(r.name())), offsets(group), processed(group), outbox(c, r.name()), metrics(r.name()) {}
+      : config(c),
+        role(r),
+        group(c.topic(r.name())),
+        offsets(group),
+        processed(group),
+        outbox(c, r.name()),
+        metrics(r.name()) {}
 
   // ---- database connection ------------------------------------------------------------------------
   bool ensure_connection() {
@@ -121,7 +127,7 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
     set(*conf, "partition.assignment.strategy", "range");  // co-partitions topics keyed alike
     set(*conf, "session.timeout.ms", std::to_string(config.session_timeout_ms));
     set(*conf, "queued.max.messages.kbytes", "8192");  // bounds prefetch memory...
-    set(*conf, "fetch.max.bytes", "8388608");           // ...and the size of one fetch response
+    set(*conf, "fetch.max.bytes", "8388608");          // ...and the size of one fetch response
     set(*conf, "fetch.wait.max.ms", "100");
     std::string err;
     if (conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(this), err) != RdKafka::Conf::CONF_OK) {
@@ -313,14 +319,18 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
     }
     // Kafka's committed offsets follow the database, for lag tools; losing this commit is harmless.
     std::vector<RdKafka::TopicPartition*> commits;
-    for (const auto& [tp, next] : d.next) commits.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, next));
+    for (const auto& [tp, next] : d.next)
+      commits.push_back(RdKafka::TopicPartition::create(tp.first, tp.second, next));
     consumer->commitAsync(commits);
     const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                            std::chrono::system_clock::now().time_since_epoch()).count();
-    for (const auto& r : d.good) metrics.observe_latency(static_cast<double>(now_ms - r.timestamp_ms) / 1000.0);
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    for (const auto& r : d.good)
+      metrics.observe_latency(static_cast<double>(now_ms - r.timestamp_ms) / 1000.0);
     for (auto* tp : commits) {
       int64_t low = 0, high = 0;
-      if (consumer->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) == RdKafka::ERR_NO_ERROR) {
+      if (consumer->get_watermark_offsets(tp->topic(), tp->partition(), &low, &high) ==
+          RdKafka::ERR_NO_ERROR) {
         metrics.set_lag(tp->topic(), tp->partition(), std::max<int64_t>(0, high - tp->offset()));
       }
     }
@@ -352,7 +362,9 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
 
 ConsumerLoop::ConsumerLoop(const Config& config, Role& role) : impl_(std::make_unique<Impl>(config, role)) {}
 ConsumerLoop::~ConsumerLoop() = default;
-void ConsumerLoop::run() { impl_->run(); }
+void ConsumerLoop::run() {
+  impl_->run();
+}
 bool ConsumerLoop::ready() const {
   if (!impl_->db_ok.load() || !impl_->subscribed.load()) return false;
   // Kafka reachable: a metadata request (librdkafka handles are thread-safe; `consumer` is set before

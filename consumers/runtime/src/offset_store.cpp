@@ -11,8 +11,9 @@ std::map<TopicPartition, int64_t> OffsetStore::load(pqxx::transaction_base& tx,
     if (!keys.empty()) keys += ',';
     keys += '(' + tx.quote(topic) + ',' + std::to_string(partition) + ')';
   }
-  const auto rows = tx.exec("SELECT topic, partition, next_offset FROM runtime.consumer_offsets WHERE group_id = " +
-                            tx.quote(group_) + " AND (topic, partition) IN (" + keys + ")");
+  const auto rows =
+      tx.exec("SELECT topic, partition, next_offset FROM runtime.consumer_offsets WHERE group_id = " +
+              tx.quote(group_) + " AND (topic, partition) IN (" + keys + ")");
   for (const auto& row : rows) {
     out[{row[0].as<std::string>(), row[1].as<int32_t>()}] = row[2].as<int64_t>();
   }
@@ -27,14 +28,14 @@ void OffsetStore::store(pqxx::transaction_base& tx, const std::map<TopicPartitio
     values += '(' + tx.quote(group_) + ',' + tx.quote(tp.first) + ',' + std::to_string(tp.second) + ',' +
               std::to_string(offset) + ')';
   }
-  tx.exec(
-      "INSERT INTO runtime.consumer_offsets (group_id, topic, partition, next_offset) VALUES " + values +
-      " ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, updated_at = now()");
+  tx.exec("INSERT INTO runtime.consumer_offsets (group_id, topic, partition, next_offset) VALUES " + values +
+          " ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, "
+          "updated_at = now()");
 }
 
 void OffsetStore::reset(pqxx::transaction_base& tx, const std::string& topic) const {
-  tx.exec("DELETE FROM runtime.consumer_offsets WHERE group_id = " + tx.quote(group_) + " AND topic = " +
-          tx.quote(topic));
+  tx.exec("DELETE FROM runtime.consumer_offsets WHERE group_id = " + tx.quote(group_) +
+          " AND topic = " + tx.quote(topic));
 }
 
 }  // namespace orderflow::runtime

@@ -10,7 +10,9 @@ namespace orderflow::runtime {
 
 Outbox::Outbox(const Config& config, std::string source) : config_(config), source_(std::move(source)) {}
 
-std::string Outbox::channel(const std::string& source) { return "outbox_" + source; }
+std::string Outbox::channel(const std::string& source) {
+  return "outbox_" + source;
+}
 
 void Outbox::publish(const std::string& base_topic, const Envelope& e) {
   rows_.push_back(Row{config_.topic(base_topic), e.key, encode(e), "{}", false});
@@ -37,8 +39,8 @@ void Outbox::write(pqxx::transaction_base& tx) {
     if (!first) sql += ',';
     first = false;
     sql += '(' + tx.quote(source_) + ',' + tx.quote(row.topic) + ',' + tx.quote(row.key) + ',' +
-           tx.quote_raw(reinterpret_cast<const unsigned char*>(row.payload.data()), row.payload.size()) + ',' +
-           tx.quote(row.headers_json) + "::jsonb)";
+           tx.quote_raw(reinterpret_cast<const unsigned char*>(row.payload.data()), row.payload.size()) +
+           ',' + tx.quote(row.headers_json) + "::jsonb)";
   }
   tx.exec(sql);
   // Delivered on commit only, so the relay never wakes for rows it cannot see yet.
@@ -55,7 +57,8 @@ void Outbox::truncate(size_t n) {
 }
 
 size_t Outbox::dead_letters() const {
-  return static_cast<size_t>(std::count_if(rows_.begin(), rows_.end(), [](const Row& r) { return r.dead_letter; }));
+  return static_cast<size_t>(
+      std::count_if(rows_.begin(), rows_.end(), [](const Row& r) { return r.dead_letter; }));
 }
 
 }  // namespace orderflow::runtime

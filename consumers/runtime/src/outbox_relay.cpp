@@ -55,16 +55,21 @@ struct OutboxRelay::State {
   kafka::Producer producer;
   RelayMetrics metrics;
   State(const Config& config, const std::string& source)
-      : producer(kafka::ProducerOptions{config.kafka_brokers, "orderflow-relay-" + source, config.produce_timeout_ms, 2}),
+      : producer(kafka::ProducerOptions{config.kafka_brokers, "orderflow-relay-" + source,
+                                        config.produce_timeout_ms, 2}),
         metrics(source) {}
 };
 
 OutboxRelay::OutboxRelay(const Config& config, std::string source)
     : config_(config), source_(std::move(source)), state_(std::make_unique<State>(config_, source_)) {}
 
-OutboxRelay::~OutboxRelay() { stop(); }
+OutboxRelay::~OutboxRelay() {
+  stop();
+}
 
-void OutboxRelay::start() { thread_ = std::thread([this] { run(); }); }
+void OutboxRelay::start() {
+  thread_ = std::thread([this] { run(); });
+}
 
 void OutboxRelay::stop() {
   stopping_ = true;
@@ -79,7 +84,8 @@ void OutboxRelay::run() {
       // One relay per source at a time keeps per-key order across instances; the rest stand by.
       {
         pqxx::nontransaction q(*conn);
-        while (!q.exec("SELECT pg_try_advisory_lock(hashtext(" + q.quote("outbox:" + source_) + "))")[0][0].as<bool>()) {
+        while (!q.exec("SELECT pg_try_advisory_lock(hashtext(" + q.quote("outbox:" + source_) + "))")[0][0]
+                    .as<bool>()) {
           if (stopping_) return;
           std::this_thread::sleep_for(std::chrono::milliseconds(500));
         }
@@ -127,7 +133,8 @@ bool OutboxRelay::relay_once(pqxx::connection& conn) {
     std::string error;
     const bool queued = producer.produce(
         row[1].as<std::string>(), row[2].as<std::string>(),
-        std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size()), parse_headers(row[4].as<std::string>()),
+        std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size()),
+        parse_headers(row[4].as<std::string>()),
         [&, seq](const kafka::DeliveryResult& r) {
           std::lock_guard lock(mutex);
           if (r.ok) {

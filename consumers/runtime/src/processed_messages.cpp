@@ -6,7 +6,8 @@
 
 namespace orderflow::runtime {
 
-std::vector<bool> ProcessedMessages::mark(pqxx::transaction_base& tx, const std::vector<Record>& records) const {
+std::vector<bool> ProcessedMessages::mark(pqxx::transaction_base& tx,
+                                          const std::vector<Record>& records) const {
   std::vector<bool> is_new(records.size(), false);
   if (records.empty()) return is_new;
   pg::ValuesList ids(tx);

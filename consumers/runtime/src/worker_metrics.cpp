@@ -58,7 +58,9 @@ void WorkerMetrics::add_applied(size_t good, size_t batch_size) {
   batch_size_.Observe(static_cast<double>(batch_size));
 }
 
-void WorkerMetrics::add_dead_letters(size_t n) { dead_letters_.Increment(static_cast<double>(n)); }
+void WorkerMetrics::add_dead_letters(size_t n) {
+  dead_letters_.Increment(static_cast<double>(n));
+}
 
 void WorkerMetrics::set_lag(const std::string& topic, int32_t partition, int64_t lag) {
   auto& gauge = lag_[{topic, partition}];

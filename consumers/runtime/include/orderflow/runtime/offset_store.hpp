@@ -15,7 +15,8 @@ class OffsetStore {
  public:
   explicit OffsetStore(std::string group) : group_(std::move(group)) {}
   // Next offsets to consume for the given partitions; partitions never stored are absent.
-  std::map<TopicPartition, int64_t> load(pqxx::transaction_base& tx, const std::vector<TopicPartition>& parts) const;
+  std::map<TopicPartition, int64_t> load(pqxx::transaction_base& tx,
+                                         const std::vector<TopicPartition>& parts) const;
   // Records `next` (offset after the last applied record) per partition, in the caller's transaction.
   void store(pqxx::transaction_base& tx, const std::map<TopicPartition, int64_t>& next) const;
   // Forgets the stored offsets of `topic`, so the next assignment replays it from the start.

@@ -5,10 +5,9 @@
 // per-key order; the others stand by.
 #include <atomic>
 #include <memory>
+#include <pqxx/connection>
 #include <string>
 #include <thread>
-
-#include <pqxx/connection>
 
 #include "orderflow/config.hpp"
 
