@@ -93,11 +93,7 @@ void CartRoutes::checkout(const Pistache::Http::Request& request, const std::str
     json::put(w, "idempotency_key", *key);
   });
   publisher_.publish(topics::kCartsCommands, make_envelope("CheckoutCart", cart_id, payload), exchange,
-                     Accepted{json_object([&](json::Writer& w) {
-                                json::put(w, "order_id", order_id);
-                                json::put(w, "status", "PENDING");
-                              }),
-                              "/v1/orders/" + order_id});
+                     order_accepted(order_id));
 }
 
 void CartRoutes::get(const std::string& cart_id, Exchange& exchange) {

@@ -6,6 +6,7 @@
 #include <variant>
 
 #include "api_metrics.hpp"
+#include "json_body.hpp"
 
 namespace orderflow::api {
 
@@ -41,6 +42,14 @@ void CommandPublisher::publish(std::string_view topic_base, const Envelope& enve
       &error);
   if (!queued)
     exchange.error(Code::Service_Unavailable, "kafka_unavailable", "the command was not accepted: " + error);
+}
+
+Accepted order_accepted(const std::string& order_id) {
+  return Accepted{json_object([&](json::Writer& w) {
+                    json::put(w, "order_id", order_id);
+                    json::put(w, "status", "PENDING");
+                  }),
+                  "/v1/orders/" + order_id};
 }
 
 }  // namespace orderflow::api

@@ -18,6 +18,10 @@ struct Accepted {
   std::string location;  // Location header; empty for none
 };
 
+// The answer to a command that starts an order (POST /v1/orders, a cart checkout): the order's id,
+// PENDING, and its Location.
+Accepted order_accepted(const std::string& order_id);
+
 class CommandPublisher {
  public:
   CommandPublisher(const Config& config, kafka::Producer& producer) : config_(config), producer_(producer) {}

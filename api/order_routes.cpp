@@ -65,11 +65,7 @@ void OrderRoutes::place(const Pistache::Http::Request& request, Exchange& exchan
     lines.Accept(w);
   });
   publisher_.publish(topics::kOrdersCommands, make_envelope("PlaceOrder", order_id, payload), exchange,
-                     Accepted{json_object([&](json::Writer& w) {
-                                json::put(w, "order_id", order_id);
-                                json::put(w, "status", "PENDING");
-                              }),
-                              "/v1/orders/" + order_id});
+                     order_accepted(order_id));
 }
 
 void OrderRoutes::reply_current(const std::string& order_id, Exchange& exchange) {

@@ -22,14 +22,7 @@ running() { pid_of "$pidfile" "$conf" >/dev/null; }
 # kcat only once the port is open: before, it would wait its full 2 s.
 answers() { port_in_use "$port" && kcat -b "127.0.0.1:$port" -L -m 2 2>/dev/null | grep -qF "broker 1 at 127.0.0.1:$port"; }
 
-wait_ready() {
-  local deadline=$((SECONDS + 60))
-  until answers; do
-    running || { show_log "$logfile"; die "Kafka exited while starting"; }
-    ((SECONDS < deadline)) || { show_log "$logfile"; stop_pid "$pidfile" "$conf"; die "Kafka not ready after 60 s"; }
-    sleep 0.3
-  done
-}
+wait_ready() { await_ready Kafka 60 "$logfile" "$pidfile" "$conf"; }
 
 start() {
   # Already started (or still starting, by another call): just wait for it.

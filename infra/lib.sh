@@ -40,6 +40,18 @@ alive() {
   [[ ${st:0:1} != Z ]]
 }
 
+# await_ready NAME SECONDS LOGFILE PIDFILE MARKER: poll the caller's `answers` until the server is
+# ready. If its process (pidfile + command-line marker, as pid_of) exits, or SECONDS pass, show the
+# log, stop what is left and fail.
+await_ready() {
+  local name=$1 secs=$2 logfile=$3 pidfile=$4 marker=$5 deadline=$((SECONDS + $2))
+  until answers; do
+    pid_of "$pidfile" "$marker" >/dev/null || { show_log "$logfile"; die "$name exited while starting"; }
+    ((SECONDS < deadline)) || { show_log "$logfile"; stop_pid "$pidfile" "$marker"; die "$name not ready after $secs s"; }
+    sleep 0.2
+  done
+}
+
 # Print the pid in pidfile $1 if that process is alive and its command line
 # has the word $2. The check guards against a recycled pid after a reboot or crash.
 pid_of() {

@@ -58,12 +58,7 @@ start() {
       --storage.tsdb.path="$p/data" --web.listen-address="127.0.0.1:$port" \
       --web.enable-lifecycle
   fi
-  local deadline=$((SECONDS + 30))
-  until answers; do
-    running || { show_log "$logfile"; die "Prometheus exited while starting"; }
-    ((SECONDS < deadline)) || { show_log "$logfile"; stop_pid "$pidfile" "--config.file=$conf"; die "Prometheus not ready after 30 s"; }
-    sleep 0.2
-  done
+  await_ready Prometheus 30 "$logfile" "$pidfile" "--config.file=$conf"
   log "Prometheus ready on $url"
 }
 

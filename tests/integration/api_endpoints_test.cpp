@@ -42,17 +42,8 @@ test::Pipeline& single_thread() {
 const std::vector<std::string> kCommandTopics = {topics::kOrdersCommands, topics::kInventoryCommands,
                                                  topics::kCartsCommands};
 
-// A topic's end offsets. Right after the topics are created a partition may have no leader yet
-// ("Not leader for partition"): asked again until it has, for a few seconds.
 int64_t end_of(const std::string& topic_base) {
-  for (int attempt = 0;; ++attempt) {
-    try {
-      return kafka::end_offset_total(pipeline().config().kafka_brokers, pipeline().topic(topic_base));
-    } catch (const std::exception&) {
-      if (attempt >= 50) throw;
-      std::this_thread::sleep_for(200ms);
-    }
-  }
+  return kafka::end_offset_total(pipeline().config().kafka_brokers, pipeline().topic(topic_base));
 }
 
 // Every record on the command topics so far, summed: "nothing published" means it did not move.

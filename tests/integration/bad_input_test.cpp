@@ -19,17 +19,8 @@ test::Pipeline& pipeline() {
   return p;
 }
 
-// Right after the topics are created a partition may have no leader yet ("Not leader for partition"):
-// asked again until it has, for a few seconds.
 int64_t commands_end() {
-  for (int attempt = 0;; ++attempt) {
-    try {
-      return kafka::end_offset_total(pipeline().config().kafka_brokers, pipeline().topic("orders.commands"));
-    } catch (const std::exception&) {
-      if (attempt >= 50) throw;
-      std::this_thread::sleep_for(std::chrono::milliseconds(200));
-    }
-  }
+  return kafka::end_offset_total(pipeline().config().kafka_brokers, pipeline().topic("orders.commands"));
 }
 
 struct Case {

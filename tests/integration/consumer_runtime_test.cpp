@@ -72,17 +72,8 @@ std::string lines_of(const std::string& customer) {
       customer + "'");
 }
 
-int64_t consumed() {
-  const auto v =
-      pipeline().sql("SELECT coalesce(sum(next_offset), 0) FROM runtime.consumer_offsets WHERE topic = '" +
-                     pipeline().topic("orders.commands") + "'");
-  return std::stoll(v);
-}
-int64_t produced() {
-  return kafka::end_offset_total(pipeline().config().kafka_brokers, pipeline().topic("orders.commands"));
-}
 bool caught_up() {
-  return consumed() == produced();
+  return pipeline().caught_up("orders");
 }
 
 }  // namespace
