@@ -1,9 +1,8 @@
 #include "admin_routes.hpp"
 
 #include "admin_auth.hpp"
+#include "commands.hpp"
 #include "json_body.hpp"
-#include "orderflow/envelope.hpp"
-#include "orderflow/topics.hpp"
 #include "params.hpp"
 
 namespace orderflow::api {
@@ -66,11 +65,7 @@ void AdminRoutes::set_stock(const Pistache::Http::Request& request, const std::s
     exchange.error(Code::Not_Found, "not_found", "no product " + sku + " in the catalog", "sku");
     return;
   }
-  const std::string payload = json_object([&](json::Writer& w) {
-    json::put(w, "sku", sku);
-    json::put(w, "on_hand", on_hand);
-  });
-  publisher_.publish(topics::kInventoryCommands, make_envelope("AdjustStock", sku, payload), exchange,
+  publisher_.publish(commands::adjust_stock(sku, *body), exchange,
                      Accepted{json_object([&](json::Writer& w) {
                                 json::put(w, "sku", sku);
                                 json::put(w, "on_hand", on_hand);

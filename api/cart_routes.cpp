@@ -1,9 +1,11 @@
 #include "cart_routes.hpp"
 
+#include <fmt/format.h>
+
+#include "commands.hpp"
 #include "json_body.hpp"
-#include "orderflow/envelope.hpp"
-#include "orderflow/ids.hpp"
-#include "orderflow/topics.hpp"
+#include "orderflow/messages/limits.hpp"
+#include "orderflow/messages/message.hpp"
 #include "params.hpp"
 
 namespace orderflow::api {
@@ -43,31 +45,31 @@ void CartRoutes::add_item(const Pistache::Http::Request& request, const std::str
   if (!require_cart_id(cart_id, "cart_id", exchange)) return;
   auto body = read_json_body(request, exchange, "http/add_cart_item", config_.max_body_bytes);
   if (!body) return;
-  const std::string sku = (*body)["sku"].GetString();
-  const int64_t quantity = (*body)["quantity"].GetInt64();
-  if (!catalog_.exists(sku)) {
-    exchange.error(Code::Not_Found, "not_found", "no product " + sku + " in the catalog", "sku");
+  auto command = commands::add_cart_item(cart_id, *body);
+  if (!catalog_.exists(command.sku)) {
+    exchange.error(Code::Not_Found, "not_found", "no product " + command.sku + " in the catalog", "sku");
     return;
   }
-  const std::string payload = json_object([&](json::Writer& w) {
-    json::put(w, "cart_id", cart_id);
-    json::put(w, "sku", sku);
-    json::put(w, "quantity", quantity);
-  });
+  // A cart holds at most as many skus as an order may have lines, so its checkout is always an order
+  // the orders worker takes. The carts worker enforces it; refusing here tells the client (as far as
+  // the cart's stored state knows: an add still in flight is the worker's to refuse).
+  const size_t limit = messages::limits().max_order_lines;
+  if (carts_.would_exceed(cart_id, command.sku, limit)) {
+    exchange.error(
+        Code::Conflict, "cart_full",
+        fmt::format("the cart holds {} items, the most an order may have: remove one first", limit), "sku");
+    return;
+  }
   // The reply repeats the command: the same members as its payload.
-  publisher_.publish(topics::kCartsCommands, make_envelope("AddCartItem", cart_id, payload), exchange,
-                     Accepted{payload, cart_location(cart_id)});
+  std::string reply = messages::encode_payload(command);
+  publisher_.publish(std::move(command), exchange, Accepted{std::move(reply), cart_location(cart_id)});
 }
 
 void CartRoutes::remove_item(const std::string& cart_id, const std::string& sku, Exchange& exchange) {
   if (!require_cart_id(cart_id, "cart_id", exchange)) return;
   // No catalog check: a product that left the catalog must still be removable from a cart.
   if (!require_sku(sku, "sku", exchange)) return;
-  const std::string payload = json_object([&](json::Writer& w) {
-    json::put(w, "cart_id", cart_id);
-    json::put(w, "sku", sku);
-  });
-  publisher_.publish(topics::kCartsCommands, make_envelope("RemoveCartItem", cart_id, payload), exchange,
+  publisher_.publish(commands::remove_cart_item(cart_id, sku), exchange,
                      Accepted{json_object([&](json::Writer& w) {
                                 json::put(w, "cart_id", cart_id);
                                 json::put(w, "sku", sku);
@@ -83,17 +85,10 @@ void CartRoutes::checkout(const Pistache::Http::Request& request, const std::str
   if (!key) return;
   auto body = read_json_body(request, exchange, "http/checkout_cart", config_.max_body_bytes);
   if (!body) return;
-  const std::string customer = (*body)["customer_id"].GetString();
   // As for POST /v1/orders: a retry with the same key names the same order, which the worker makes once.
-  const std::string order_id = order_id_for(customer, *key);
-  const std::string payload = json_object([&](json::Writer& w) {
-    json::put(w, "cart_id", cart_id);
-    json::put(w, "order_id", order_id);
-    json::put(w, "customer_id", customer);
-    json::put(w, "idempotency_key", *key);
-  });
-  publisher_.publish(topics::kCartsCommands, make_envelope("CheckoutCart", cart_id, payload), exchange,
-                     order_accepted(order_id));
+  auto command = commands::checkout_cart(cart_id, *body, *key);
+  const std::string order_id = command.order_id;
+  publisher_.publish(std::move(command), exchange, order_accepted(order_id));
 }
 
 void CartRoutes::get(const std::string& cart_id, Exchange& exchange) {

@@ -24,4 +24,14 @@ std::optional<std::string> CartStore::cart_json(const std::string& cart_id) cons
   });
 }
 
+bool CartStore::would_exceed(const std::string& cart_id, const std::string& sku, size_t limit) const {
+  return db::read(dsn_, [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    const auto row = tx.exec_params(
+        "SELECT count(*), coalesce(bool_or(sku = $2), false) FROM carts.cart_items WHERE cart_id = $1",
+        cart_id, sku)[0];
+    return row[0].as<size_t>() >= limit && !row[1].as<bool>();
+  });
+}
+
 }  // namespace orderflow::api

@@ -11,6 +11,8 @@ class CartStore {
   // {"cart_id","items":[{"sku","quantity","name","price_cents"}],"last_order_id","version"}, or nullopt
   // when the cart has no row (never written, or its commands not applied yet).
   std::optional<std::string> cart_json(const std::string& cart_id) const;
+  // True when the cart as stored holds `limit` skus already and `sku` is not one of them.
+  bool would_exceed(const std::string& cart_id, const std::string& sku, size_t limit) const;
 
  private:
   std::string dsn_;

@@ -12,20 +12,22 @@ namespace orderflow::api {
 
 using Pistache::Http::Code;
 
-void CommandPublisher::publish(std::string_view topic_base, const Envelope& envelope, Exchange& exchange,
-                               Accepted accepted) const {
-  const std::string message = encode(envelope);
-  const auto checked = decode(message);
-  if (const auto* bad = std::get_if<DecodeError>(&checked)) {
-    spdlog::error("refusing to publish an invalid {}: {}", envelope.type, bad->reason);
-    exchange.error(Code::Internal_Server_Error, "internal", "the command failed its own schema");
+void CommandPublisher::publish(messages::Payload command, Exchange& exchange, Accepted accepted) const {
+  const auto envelope = messages::make_message(std::move(command));
+  std::string message;
+  try {
+    message = messages::encode(envelope);
+  } catch (const messages::ContractViolation& bad) {
+    spdlog::info("refused a {}: {}", bad.type, bad.what());
+    const std::string field = bad.field.empty() ? "body" : bad.field;
+    exchange.error(Code::Bad_Request, "invalid_field", field + " " + bad.why, field);
     return;
   }
   auto reply = exchange.share();
   const auto started = std::chrono::steady_clock::now();
   std::string error;
   const bool queued = producer_.produce(
-      config_.topic(std::string(topic_base)), envelope.key, message, {},
+      config_.topic(std::string(envelope.topic())), envelope.key, message, {},
       [reply, accepted = std::move(accepted), started](const kafka::DeliveryResult& r) {
         metrics::observe_produce(
             r.ok, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());

@@ -7,8 +7,8 @@
 
 #include "exchange.hpp"
 #include "orderflow/config.hpp"
-#include "orderflow/envelope.hpp"
 #include "orderflow/kafka.hpp"
+#include "orderflow/messages/message.hpp"
 
 namespace orderflow::api {
 
@@ -26,12 +26,11 @@ class CommandPublisher {
  public:
   CommandPublisher(const Config& config, kafka::Producer& producer) : config_(config), producer_(producer) {}
 
-  // Produces `envelope` to this run's `topic_base` keyed by envelope.key, then answers `exchange`: 202
-  // with `accepted` on the broker's ack, 503 on failure. The envelope is checked against the envelope
-  // schema and its type's payload schema first: a message we would not accept ourselves is a bug, and
-  // answers 500 with nothing published. Records the produce latency.
-  void publish(std::string_view topic_base, const Envelope& envelope, Exchange& exchange,
-               Accepted accepted) const;
+  // Produces `command` (a new message) to its topic with this run's prefix, then answers `exchange`: 202
+  // with `accepted` on the broker's ack, 503 on failure. Encoding checks the command against its
+  // contract: what a consumer would refuse answers 400 naming the field, with nothing published, so a
+  // 202 never ends in a dead-letter topic. Records the produce latency.
+  void publish(messages::Payload command, Exchange& exchange, Accepted accepted) const;
 
  private:
   const Config& config_;

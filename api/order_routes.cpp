@@ -4,11 +4,9 @@
 
 #include <set>
 
+#include "commands.hpp"
 #include "json_body.hpp"
-#include "orderflow/envelope.hpp"
-#include "orderflow/ids.hpp"
 #include "orderflow/json.hpp"
-#include "orderflow/topics.hpp"
 
 namespace orderflow::api {
 
@@ -55,17 +53,9 @@ void OrderRoutes::place(const Pistache::Http::Request& request, Exchange& exchan
     }
   }
 
-  const std::string customer = (*body)["customer_id"].GetString();
-  const std::string order_id = order_id_for(customer, *key);
-  const std::string payload = json_object([&](json::Writer& w) {
-    json::put(w, "order_id", order_id);
-    json::put(w, "customer_id", customer);
-    json::put(w, "idempotency_key", *key);
-    w.Key("lines");
-    lines.Accept(w);
-  });
-  publisher_.publish(topics::kOrdersCommands, make_envelope("PlaceOrder", order_id, payload), exchange,
-                     order_accepted(order_id));
+  auto command = commands::place_order(*body, *key);
+  const std::string order_id = command.order_id;
+  publisher_.publish(std::move(command), exchange, order_accepted(order_id));
 }
 
 void OrderRoutes::reply_current(const std::string& order_id, Exchange& exchange) {
@@ -107,12 +97,11 @@ void OrderRoutes::get(const Pistache::Http::Request& request, const std::string&
 void OrderRoutes::cancel(const Pistache::Http::Request& request, const std::string& order_id,
                          Exchange& exchange) {
   if (!require_uuid(order_id, "id", exchange)) return;
-  std::optional<std::string> reason;
+  std::optional<rapidjson::Document> body;
   // The body is optional; when there is one it must be JSON and valid.
   if (!request.body().empty()) {
-    auto body = read_json_body(request, exchange, "http/cancel_order", config_.max_body_bytes);
+    body = read_json_body(request, exchange, "http/cancel_order", config_.max_body_bytes);
     if (!body) return;
-    if (auto r = json::get_string(*body, "reason")) reason = std::string(*r);
   }
   const auto status = store_.status(order_id);
   if (!status) {
@@ -124,11 +113,7 @@ void OrderRoutes::cancel(const Pistache::Http::Request& request, const std::stri
                    conflict_body("the order is " + *status + " already: it cannot be cancelled", *status));
     return;
   }
-  const std::string payload = json_object([&](json::Writer& w) {
-    json::put(w, "order_id", order_id);
-    if (reason) json::put(w, "reason", *reason);
-  });
-  publisher_.publish(topics::kOrdersCommands, make_envelope("CancelOrder", order_id, payload), exchange,
+  publisher_.publish(commands::cancel_order(order_id, body ? &*body : nullptr), exchange,
                      Accepted{json_object([&](json::Writer& w) {
                                 json::put(w, "order_id", order_id);
                                 json::put(w, "status", *status);

@@ -1,26 +1,15 @@
 #include "cart_role.hpp"
 
-#include <map>
-#include <optional>
+#include <spdlog/spdlog.h>
+
 #include <set>
 
-#include "orderflow/json.hpp"
+#include "cart_book.hpp"
+#include "orderflow/overloaded.hpp"
 #include "orderflow/pg.hpp"
-#include "orderflow/topics.hpp"
 
 namespace orderflow::carts {
 namespace {
-
-struct Cart {
-  std::map<std::string, int> items;  // sku -> quantity, ordered by sku
-  std::optional<std::string> last_order_id;
-  int version = 0;  // 0: new
-  bool dirty = false;
-};
-
-std::string str(const rapidjson::Value& v, const char* field) {
-  return v[field].GetString();
-}
 
 std::map<std::string, Cart> load(pqxx::transaction_base& tx, const std::set<std::string>& ids) {
   std::map<std::string, Cart> carts;
@@ -66,62 +55,33 @@ void save(pqxx::transaction_base& tx, const std::map<std::string, Cart>& carts) 
   }
 }
 
-std::string place_order_payload(const rapidjson::Value& checkout, const Cart& cart) {
-  rapidjson::StringBuffer b;
-  json::Writer w(b);
-  w.StartObject();
-  json::put(w, "order_id", str(checkout, "order_id"));
-  json::put(w, "customer_id", str(checkout, "customer_id"));
-  json::put(w, "idempotency_key", str(checkout, "idempotency_key"));
-  json::put(w, "cart_id", str(checkout, "cart_id"));
-  w.Key("lines");
-  w.StartArray();
-  for (const auto& [sku, quantity] : cart.items) {
-    w.StartObject();
-    json::put(w, "sku", sku);
-    json::put(w, "quantity", static_cast<int64_t>(quantity));
-    w.EndObject();
-  }
-  w.EndArray();
-  w.EndObject();
-  return {b.GetString(), b.GetSize()};
-}
-
 }  // namespace
 
 std::vector<std::string> CartRole::topics() const {
-  return {topics::kCartsCommands};
+  return {std::string(messages::kCartsCommands.name)};
 }
 
 void CartRole::apply(pqxx::transaction_base& tx, std::vector<runtime::Record>& batch, runtime::Outbox& out) {
   std::set<std::string> ids;
-  for (const auto& r : batch) ids.insert(str(r.payload, "cart_id"));
+  for (const auto& r : batch) ids.insert(r.message.key);  // carts.commands is keyed by cart_id
   if (ids.empty()) return;
-  auto carts = load(tx, ids);
+  CartBook book{load(tx, ids)};
   for (const auto& r : batch) {
-    const auto& p = r.payload;
-    const auto& type = r.envelope.type;
-    Cart& cart = carts[str(p, "cart_id")];
-    if (type == "AddCartItem") {
-      cart.items[str(p, "sku")] = p["quantity"].GetInt();
-    } else if (type == "RemoveCartItem") {
-      cart.items.erase(str(p, "sku"));
-    } else if (type == "CheckoutCart") {
-      const std::string order_id = str(p, "order_id");
-      // A retried checkout (same Idempotency-Key, so same order id) must not take the items added since.
-      if (cart.last_order_id == order_id) continue;
-      out.publish(topics::kOrdersCommands,
-                  make_caused_envelope(r.envelope.id, "PlaceOrder", order_id, place_order_payload(p, cart)));
-      cart.items.clear();
-      cart.last_order_id = order_id;
-    } else {
-      out.dead_letter(r, "the carts worker does not handle " + type);
-      continue;
-    }
-    ++cart.version;
-    cart.dirty = true;
+    std::visit(overloaded{[&](const messages::AddCartItem& m) {
+                            if (!book.add(m)) {
+                              spdlog::warn("cart {} is full: {} not added (message {})", m.cart_id, m.sku,
+                                           r.message.id);
+                            }
+                          },
+                          [&](const messages::RemoveCartItem& m) { book.remove(m); },
+                          [&](const messages::CheckoutCart& m) {
+                            if (auto order = book.checkout(m))
+                              out.publish_caused(r.message, std::move(*order));
+                          },
+                          [](const auto&) {}},
+               r.message.payload);
   }
-  save(tx, carts);
+  save(tx, book.carts);
 }
 
 }  // namespace orderflow::carts

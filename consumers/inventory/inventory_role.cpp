@@ -2,15 +2,19 @@
 
 #include <set>
 
+#include "orderflow/overloaded.hpp"
 #include "orderflow/pg.hpp"
-#include "orderflow/topics.hpp"
+#include "orderflow/vassert.hpp"
 #include "stock_ledger.hpp"
 
 namespace orderflow::inventory {
 namespace {
 
-std::string str(const rapidjson::Value& payload, const char* field) {
-  return payload[field].GetString();
+ReservationState state_from(const pqxx::field& f) {
+  const auto name = f.as<std::string>();
+  const auto parsed = messages::parse<ReservationState>(name);
+  vassert(parsed.has_value(), "unknown reservation state {}", name);
+  return *parsed;
 }
 
 // Loads, with row locks, the stock and reservations this batch touches.
@@ -34,7 +38,7 @@ void load(pqxx::transaction_base& tx, const std::set<std::string>& skus,
                  ") AS k (order_id, sku)"
                  " ON r.order_id = k.order_id::uuid AND r.sku = k.sku")) {
       ledger.reservations[{row[0].as<std::string>(), row[1].as<std::string>()}] =
-          Reservation{row[2].as<int>(), row[3].as<std::string>(), false};
+          Reservation{row[2].as<int>(), state_from(row[3]), false};
     }
   }
 }
@@ -56,7 +60,7 @@ void save(pqxx::transaction_base& tx, const StockLedger& ledger) {
   }
   pg::ValuesList reservations(tx);
   for (const auto& [key, r] : ledger.reservations) {
-    if (r.dirty) reservations.row(key.first, key.second, r.quantity, r.state);
+    if (r.dirty) reservations.row(key.first, key.second, r.quantity, to_string(r.state));
   }
   if (!reservations.empty()) {
     tx.exec(
@@ -71,7 +75,7 @@ void save(pqxx::transaction_base& tx, const StockLedger& ledger) {
 }  // namespace
 
 std::vector<std::string> InventoryRole::topics() const {
-  return {topics::kInventoryCommands};
+  return {std::string(messages::kInventoryCommands.name)};
 }
 
 void InventoryRole::apply(pqxx::transaction_base& tx, std::vector<runtime::Record>& batch,
@@ -79,31 +83,28 @@ void InventoryRole::apply(pqxx::transaction_base& tx, std::vector<runtime::Recor
   std::set<std::string> skus;
   std::set<StockLedger::ReservationKey> keys;
   for (const auto& r : batch) {
-    const auto& p = r.payload;
-    skus.insert(str(p, "sku"));
-    if (p.HasMember("order_id")) keys.emplace(str(p, "order_id"), str(p, "sku"));
+    skus.insert(r.message.key);  // inventory.commands is keyed by sku
+    std::visit(
+        [&](const auto& m) {
+          if constexpr (requires {
+                          m.order_id;
+                          m.sku;
+                        })
+            keys.emplace(m.order_id, m.sku);
+        },
+        r.message.payload);
   }
   StockLedger ledger;
   load(tx, skus, keys, ledger);
 
   for (const auto& r : batch) {
-    const auto& p = r.payload;
-    const std::string& type = r.envelope.type;
-    std::optional<LedgerEvent> event;
-    if (type == "ReserveStock") {
-      event = ledger.reserve(str(p, "order_id"), str(p, "sku"), p["quantity"].GetInt());
-    } else if (type == "ReleaseStock") {
-      event = ledger.release(str(p, "order_id"), str(p, "sku"));
-    } else if (type == "AdjustStock") {
-      event = ledger.adjust(str(p, "sku"), p["on_hand"].GetInt64());
-    } else {
-      out.dead_letter(r, "the inventory worker does not handle " + type);
-      continue;
-    }
-    if (event) {
-      out.publish(topics::kInventoryEvents,
-                  make_caused_envelope(r.envelope.id, event->type, event->key, event->payload));
-    }
+    const auto event =
+        std::visit(overloaded{[&](const messages::ReserveStock& m) { return ledger.reserve(m); },
+                              [&](const messages::ReleaseStock& m) { return ledger.release(m); },
+                              [&](const messages::AdjustStock& m) { return std::optional(ledger.adjust(m)); },
+                              [](const auto&) { return std::optional<messages::Payload>(); }},
+                   r.message.payload);
+    if (event) out.publish_caused(r.message, *event);
   }
   save(tx, ledger);
 }

@@ -1,83 +1,77 @@
 #include "stock_ledger.hpp"
 
-#include "orderflow/json.hpp"
+#include <algorithm>
+
+#include "orderflow/vassert.hpp"
 
 namespace orderflow::inventory {
 namespace {
 
-std::string reservation_payload(const std::string& order_id, const std::string& sku, int quantity,
-                                const Stock& s) {
-  rapidjson::StringBuffer b;
-  json::Writer w(b);
-  w.StartObject();
-  json::put(w, "order_id", order_id);
-  json::put(w, "sku", sku);
-  json::put(w, "quantity", static_cast<int64_t>(quantity));
-  json::put(w, "available", s.available);
-  json::put(w, "sku_version", static_cast<int64_t>(std::max(s.version, 1)));
-  w.EndObject();
-  return {b.GetString(), b.GetSize()};
+messages::StockAnswer answer(const std::string& order_id, const std::string& sku, int quantity,
+                             const Stock& s) {
+  return messages::StockAnswer{order_id, sku, quantity, s.available, std::max(s.version, 1)};
 }
 
 }  // namespace
 
-std::optional<LedgerEvent> StockLedger::reserve(const std::string& order_id, const std::string& sku,
-                                                int quantity) {
-  auto [it, inserted] = reservations.try_emplace({order_id, sku});
-  if (!inserted) return std::nullopt;  // this order line was answered before
-  Reservation& r = it->second;
-  r.quantity = quantity;
-  r.dirty = true;
-  Stock& s = stock[sku];  // an unknown SKU has nothing available
-  if (s.version > 0 && s.available >= quantity) {
-    s.available -= quantity;
-    ++s.version;
-    s.dirty = true;
-    r.state = "RESERVED";
-    return LedgerEvent{"StockReserved", order_id, reservation_payload(order_id, sku, quantity, s)};
-  }
-  r.state = "SHORT";
-  return LedgerEvent{"StockShort", order_id, reservation_payload(order_id, sku, quantity, s)};
+void StockLedger::check(const std::string& sku, int64_t reserved_before, int64_t delta) const {
+  const Stock& s = stock.at(sku);
+  vassert(s.available >= 0, "sku {}: available {} < 0", sku, s.available);
+  vassert(s.on_hand >= s.available, "sku {}: available {} > on hand {}", sku, s.available, s.on_hand);
+  vassert(s.reserved() == reserved_before + delta,
+          "sku {}: on_hand {} != available {} + reserved {} (reserved was {}, moved by {})", sku, s.on_hand,
+          s.available, reserved_before + delta, reserved_before, delta);
 }
 
-std::optional<LedgerEvent> StockLedger::release(const std::string& order_id, const std::string& sku) {
-  auto it = reservations.find({order_id, sku});
-  if (it == reservations.end() || it->second.state != "RESERVED") return std::nullopt;
+std::optional<messages::Payload> StockLedger::reserve(const messages::ReserveStock& m) {
+  auto [it, inserted] = reservations.try_emplace({m.order_id, m.sku});
+  if (!inserted) return std::nullopt;  // this order line was answered before
   Reservation& r = it->second;
-  Stock& s = stock[sku];
+  r.quantity = m.quantity;
+  r.dirty = true;
+  Stock& s = stock[m.sku];  // an unknown SKU has nothing available
+  const int64_t before = s.reserved();
+  if (s.version > 0 && s.available >= m.quantity) {
+    s.available -= m.quantity;
+    ++s.version;
+    s.dirty = true;
+    r.state = ReservationState::Reserved;
+    check(m.sku, before, m.quantity);
+    return messages::StockReserved{answer(m.order_id, m.sku, m.quantity, s)};
+  }
+  r.state = ReservationState::Short;
+  check(m.sku, before, 0);
+  return messages::StockShort{answer(m.order_id, m.sku, m.quantity, s)};
+}
+
+std::optional<messages::Payload> StockLedger::release(const messages::ReleaseStock& m) {
+  auto it = reservations.find({m.order_id, m.sku});
+  if (it == reservations.end() || it->second.state != ReservationState::Reserved) return std::nullopt;
+  Reservation& r = it->second;
+  Stock& s = stock[m.sku];
+  const int64_t before = s.reserved();
   s.available += r.quantity;
   ++s.version;
   s.dirty = true;
-  r.state = "RELEASED";
+  r.state = ReservationState::Released;
   r.dirty = true;
-  return LedgerEvent{"StockReleased", order_id, reservation_payload(order_id, sku, r.quantity, s)};
+  check(m.sku, before, -r.quantity);
+  return messages::StockReleased{answer(m.order_id, m.sku, r.quantity, s)};
 }
 
-LedgerEvent StockLedger::adjust(const std::string& sku, int64_t on_hand) {
-  Stock& s = stock[sku];
-  const int64_t reserved = s.on_hand - s.available;
-  rapidjson::StringBuffer b;
-  json::Writer w(b);
-  w.StartObject();
-  json::put(w, "sku", sku);
-  if (on_hand < reserved) {
+messages::Payload StockLedger::adjust(const messages::AdjustStock& m) {
+  Stock& s = stock[m.sku];
+  const int64_t reserved = s.reserved();
+  if (m.on_hand < reserved) {
     // Taking away units that orders hold would break the invariant: refuse, say why.
-    json::put(w, "on_hand", s.on_hand);
-    json::put(w, "reserved", reserved);
-    json::put(w, "requested_on_hand", on_hand);
-    json::put(w, "sku_version", static_cast<int64_t>(std::max(s.version, 1)));
-    w.EndObject();
-    return LedgerEvent{"StockAdjustRefused", sku, {b.GetString(), b.GetSize()}};
+    return messages::StockAdjustRefused{m.sku, s.on_hand, reserved, m.on_hand, std::max(s.version, 1)};
   }
-  s.on_hand = on_hand;
-  s.available = on_hand - reserved;
+  s.on_hand = m.on_hand;
+  s.available = m.on_hand - reserved;
   ++s.version;
   s.dirty = true;
-  json::put(w, "on_hand", s.on_hand);
-  json::put(w, "available", s.available);
-  json::put(w, "sku_version", static_cast<int64_t>(s.version));
-  w.EndObject();
-  return LedgerEvent{"StockAdjusted", sku, {b.GetString(), b.GetSize()}};
+  check(m.sku, reserved, 0);
+  return messages::StockAdjusted{m.sku, s.on_hand, s.available, s.version};
 }
 
 }  // namespace orderflow::inventory

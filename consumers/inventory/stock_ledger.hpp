@@ -1,33 +1,33 @@
 #pragma once
 // The inventory's rules, without I/O: reserve, release and adjust stock for the SKUs of one batch.
 // The inventory role loads the rows a batch touches, runs the ledger, and writes back what changed.
-// Invariant kept by every operation: on_hand = available + sum(RESERVED reservations), available >= 0.
+// Invariant kept, and asserted (vassert), after every operation: on_hand = available + reserved, where
+// reserved moves by exactly the quantity of the reservation taken or given back; available >= 0.
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <utility>
 
+#include "orderflow/messages/payloads.hpp"
+#include "orderflow/messages/topics.hpp"
+
 namespace orderflow::inventory {
+
+using messages::ReservationState;
 
 struct Stock {
   int64_t on_hand = 0;
   int64_t available = 0;
   int version = 0;  // 0: no row yet
   bool dirty = false;
+  int64_t reserved() const { return on_hand - available; }
 };
 
 struct Reservation {
   int quantity = 0;
-  std::string state;  // RESERVED | SHORT | RELEASED
+  ReservationState state = ReservationState::Short;
   bool dirty = false;
-};
-
-// An event the ledger emits: its type, partition key and payload (compact JSON).
-struct LedgerEvent {
-  std::string type;
-  std::string key;
-  std::string payload;
 };
 
 class StockLedger {
@@ -39,11 +39,15 @@ class StockLedger {
   std::map<ReservationKey, Reservation> reservations;
 
   // StockReserved or StockShort; nothing for a repeated command (a reservation of (order, sku) exists).
-  std::optional<LedgerEvent> reserve(const std::string& order_id, const std::string& sku, int quantity);
+  std::optional<messages::Payload> reserve(const messages::ReserveStock& m);
   // StockReleased when a RESERVED reservation went back; nothing when there is none (repeat, or short).
-  std::optional<LedgerEvent> release(const std::string& order_id, const std::string& sku);
+  std::optional<messages::Payload> release(const messages::ReleaseStock& m);
   // StockAdjusted, or StockAdjustRefused when fewer units than are reserved are asked for.
-  LedgerEvent adjust(const std::string& sku, int64_t on_hand);
+  messages::Payload adjust(const messages::AdjustStock& m);
+
+ private:
+  // Asserts the invariant for `sku` after an operation that moved its reserved units by `delta`.
+  void check(const std::string& sku, int64_t reserved_before, int64_t delta) const;
 };
 
 }  // namespace orderflow::inventory

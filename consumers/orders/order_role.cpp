@@ -3,22 +3,20 @@
 #include <set>
 
 #include "order_saga.hpp"
+#include "orderflow/overloaded.hpp"
 #include "orderflow/pg.hpp"
-#include "orderflow/topics.hpp"
+#include "orderflow/vassert.hpp"
 
 namespace orderflow::orders {
 namespace {
 
-std::string str(const rapidjson::Value& v, const char* field) {
-  return v[field].GetString();
-}
-std::optional<std::string> opt_str(const rapidjson::Value& v, const char* field) {
-  auto it = v.FindMember(field);
-  return it == v.MemberEnd() ? std::nullopt : std::optional<std::string>(it->value.GetString());
-}
-
-bool is_stock_answer(const std::string& type) {
-  return type == "StockReserved" || type == "StockShort" || type == "StockReleased";
+// A state read back from its table: the CHECK constraints allow only the enum's names.
+template <typename E>
+E state_from(const pqxx::field& f) {
+  const auto name = f.as<std::string>();
+  const auto parsed = messages::parse<E>(name);
+  vassert(parsed.has_value(), "unknown state {} in {}", name, f.name());
+  return *parsed;
 }
 
 // Loads, with row locks, the orders the batch refers to, and the catalog prices of new orders' SKUs.
@@ -35,7 +33,7 @@ void load(pqxx::transaction_base& tx, const std::set<std::string>& order_ids,
       o.customer_id = row[1].as<std::string>();
       o.idempotency_key = row[2].as<std::string>();
       if (!row[3].is_null()) o.cart_id = row[3].as<std::string>();
-      o.status = row[4].as<std::string>();
+      o.status = state_from<OrderStatus>(row[4]);
       if (!row[5].is_null()) o.reason = row[5].as<std::string>();
       o.total_cents = row[6].as<int64_t>();
       o.version = row[7].as<int>();
@@ -47,7 +45,7 @@ void load(pqxx::transaction_base& tx, const std::set<std::string>& order_ids,
                  ids + ") ORDER BY line_no")) {
       saga.orders[row[0].as<std::string>()].lines.push_back(Line{row[1].as<int>(), row[2].as<std::string>(),
                                                                  row[3].as<int>(), row[4].as<int64_t>(),
-                                                                 row[5].as<std::string>(), false});
+                                                                 state_from<LineState>(row[5]), false});
     }
   }
   if (!skus.empty()) {
@@ -65,16 +63,16 @@ void save(pqxx::transaction_base& tx, const OrderSaga& saga) {
   for (const auto& [id, o] : saga.orders) {
     if (!o.dirty) continue;
     if (o.created) {
-      new_orders.row(id, o.customer_id, o.idempotency_key, o.cart_id, o.status, o.reason, o.total_cents,
-                     o.version, o.placed_at);
+      new_orders.row(id, o.customer_id, o.idempotency_key, o.cart_id, to_string(o.status), o.reason,
+                     o.total_cents, o.version, o.placed_at);
     } else {
-      changed_orders.row(id, o.status, o.reason, o.version);
+      changed_orders.row(id, to_string(o.status), o.reason, o.version);
     }
     for (const auto& l : o.lines) {
       if (o.created) {
-        new_lines.row(id, l.line_no, l.sku, l.quantity, l.unit_price_cents, l.state);
+        new_lines.row(id, l.line_no, l.sku, l.quantity, l.unit_price_cents, to_string(l.state));
       } else if (l.dirty) {
-        changed_lines.row(id, l.line_no, l.state);
+        changed_lines.row(id, l.line_no, to_string(l.state));
       }
     }
   }
@@ -113,58 +111,47 @@ void save(pqxx::transaction_base& tx, const OrderSaga& saga) {
 }  // namespace
 
 std::vector<std::string> OrderRole::topics() const {
-  return {topics::kOrdersCommands, topics::kInventoryEvents};
+  return {std::string(messages::kOrdersCommands.name), std::string(messages::kInventoryEvents.name)};
 }
 
 void OrderRole::apply(pqxx::transaction_base& tx, std::vector<runtime::Record>& batch, runtime::Outbox& out) {
   std::set<std::string> order_ids, skus;
   for (const auto& r : batch) {
-    const auto& type = r.envelope.type;
-    if (type == "PlaceOrder") {
-      for (const auto& l : r.payload["lines"].GetArray()) skus.insert(l["sku"].GetString());
-    }
-    if (type == "PlaceOrder" || type == "CancelOrder" || is_stock_answer(type)) {
-      order_ids.insert(str(r.payload, "order_id"));
-    }
+    std::visit(
+        [&](const auto& m) {
+          if constexpr (requires { m.order_id; }) order_ids.insert(m.order_id);
+          if constexpr (std::is_same_v<std::decay_t<decltype(m)>, messages::PlaceOrder>) {
+            for (const auto& l : m.lines) skus.insert(l.sku);
+          }
+        },
+        r.message.payload);
   }
   OrderSaga saga;
   load(tx, order_ids, skus, saga);
 
-  std::vector<SagaMessage> messages;
+  Out messages;
   for (const auto& r : batch) {
-    const auto& p = r.payload;
-    const auto& type = r.envelope.type;
     messages.clear();
-    if (type == "PlaceOrder") {
-      std::vector<NewOrderLine> lines;
-      std::set<std::string> seen;
-      bool duplicate = false;
-      for (const auto& l : p["lines"].GetArray()) {
-        duplicate |= !seen.insert(l["sku"].GetString()).second;
-        lines.push_back(NewOrderLine{l["sku"].GetString(), l["quantity"].GetInt()});
-      }
-      if (duplicate) {  // the api refuses these; a hand-made command may not
-        out.dead_letter(r, "PlaceOrder names a sku on two lines");
-        continue;
-      }
-      saga.place(str(p, "order_id"), str(p, "customer_id"), str(p, "idempotency_key"), opt_str(p, "cart_id"),
-                 lines, r.envelope.occurred_at, messages);
-    } else if (type == "CancelOrder") {
-      saga.cancel(str(p, "order_id"), opt_str(p, "reason"), messages);
-    } else if (type == "StockReserved") {
-      saga.reserved(str(p, "order_id"), str(p, "sku"), messages);
-    } else if (type == "StockShort") {
-      saga.short_of(str(p, "order_id"), str(p, "sku"), p["available"].GetInt64(), messages);
-    } else if (type == "StockReleased") {
-      saga.released(str(p, "order_id"), str(p, "sku"));
-    } else if (r.topic.ends_with(topics::kOrdersCommands)) {
-      out.dead_letter(r, "the orders worker does not handle " + type);
-    }
-    // Other inventory events (StockAdjusted, ...) are not for the saga: skipped, not dead letters.
-    for (auto& m : messages) {
-      out.publish(m.topic,
-                  make_caused_envelope(r.envelope.id, m.type, m.key, std::move(m.payload), m.discriminator));
-    }
+    std::visit(
+        overloaded{
+            [&](const messages::PlaceOrder& m) {
+              std::set<std::string_view> seen;
+              for (const auto& l : m.lines) {
+                if (!seen.insert(l.sku).second) {  // the api refuses these; a hand-made command may not
+                  out.dead_letter(r, "PlaceOrder names a sku on two lines");
+                  return;
+                }
+              }
+              saga.place(m, r.message.occurred_at, messages);
+            },
+            [&](const messages::CancelOrder& m) { saga.cancel(m, messages); },
+            [&](const messages::StockReserved& m) { saga.reserved(m, messages); },
+            [&](const messages::StockShort& m) { saga.short_of(m, messages); },
+            [&](const messages::StockReleased& m) { saga.released(m); },
+            // Other inventory events (StockAdjusted, ...) are not for the saga: skipped.
+            [](const auto&) {}},
+        r.message.payload);
+    for (auto& m : messages) out.publish_caused(r.message, std::move(m));
   }
   save(tx, saga);
 }

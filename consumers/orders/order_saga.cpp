@@ -4,33 +4,61 @@
 
 #include <algorithm>
 
-#include "orderflow/json.hpp"
-#include "orderflow/topics.hpp"
+#include "orderflow/vassert.hpp"
 
 namespace orderflow::orders {
 namespace {
 
-using Writer = json::Writer;
-
-template <typename Fn>
-std::string object(Fn&& fill) {
-  rapidjson::StringBuffer b;
-  Writer w(b);
-  w.StartObject();
-  fill(w);
-  w.EndObject();
-  return {b.GetString(), b.GetSize()};
+bool legal(OrderStatus from, OrderStatus to) {
+  switch (from) {
+    case OrderStatus::Pending:
+      return to == OrderStatus::Confirmed || to == OrderStatus::Rejected || to == OrderStatus::Cancelled;
+    case OrderStatus::Confirmed:
+      return to == OrderStatus::Cancelled;
+    case OrderStatus::Rejected:
+    case OrderStatus::Cancelled:
+      return false;
+  }
+  return false;
 }
 
-SagaMessage order_event(const Order& o, std::string type, std::string payload) {
-  return SagaMessage{topics::kOrdersEvents, std::move(type), o.order_id, std::move(payload), ""};
+bool legal(LineState from, LineState to) {
+  switch (from) {
+    case LineState::Pending:
+      return to == LineState::Reserved || to == LineState::Short;
+    case LineState::Reserved:
+      return to == LineState::Releasing;
+    case LineState::Releasing:
+      return to == LineState::Released;
+    case LineState::Short:
+    case LineState::Released:
+      return false;
+  }
+  return false;
 }
 
 }  // namespace
 
-void OrderSaga::touch(Order& order) {
-  ++order.version;
-  order.dirty = true;
+void OrderSaga::set_status(Order& o, OrderStatus to) {
+  vassert(legal(o.status, to), "order {} cannot go from {} to {}", o.order_id, messages::to_string(o.status),
+          messages::to_string(to));
+  if (to == OrderStatus::Confirmed) {
+    vassert(std::all_of(o.lines.begin(), o.lines.end(),
+                        [](const Line& l) { return l.state == LineState::Reserved; }),
+            "order {} confirmed with a line not reserved", o.order_id);
+    vassert(!o.lines.empty(), "order {} confirmed without lines", o.order_id);
+  }
+  o.status = to;
+  ++o.version;
+  o.dirty = true;
+}
+
+void OrderSaga::set_state(Order& o, Line& l, LineState to) {
+  vassert(legal(l.state, to), "line {} ({}) of order {} cannot go from {} to {}", l.line_no, l.sku,
+          o.order_id, messages::to_string(l.state), messages::to_string(to));
+  l.state = to;
+  l.dirty = true;
+  o.dirty = true;
 }
 
 Line* OrderSaga::line_of(Order& order, const std::string& sku) {
@@ -38,23 +66,21 @@ Line* OrderSaga::line_of(Order& order, const std::string& sku) {
   return it == order.lines.end() ? nullptr : &*it;
 }
 
-void OrderSaga::place(const std::string& order_id, const std::string& customer_id,
-                      const std::string& idempotency_key, const std::optional<std::string>& cart_id,
-                      const std::vector<NewOrderLine>& lines, const std::string& placed_at,
-                      std::vector<SagaMessage>& out) {
-  if (orders.count(order_id) != 0) return;  // a retry of the same order: it exists already
-  Order& o = orders[order_id];
-  o.order_id = order_id;
-  o.customer_id = customer_id;
-  o.idempotency_key = idempotency_key;
-  o.cart_id = cart_id;
-  o.status = "PENDING";
+void OrderSaga::place(const messages::PlaceOrder& m, const std::string& placed_at, Out& out) {
+  if (orders.count(m.order_id) != 0) return;  // a retry of the same order: it exists already
+  Order& o = orders[m.order_id];
+  o.order_id = m.order_id;
+  o.customer_id = m.customer_id;
+  o.idempotency_key = m.idempotency_key;
+  o.cart_id = m.cart_id;
+  o.status = OrderStatus::Pending;
   o.placed_at = placed_at;
   o.created = true;
   o.dirty = true;
   o.version = 1;
   std::string unknown;
-  for (const auto& nl : lines) {
+  messages::OrderPlaced placed{o.order_id, o.customer_id, o.cart_id, {}, 0, o.version};
+  for (const auto& nl : m.lines) {
     Line l;
     l.line_no = static_cast<int>(o.lines.size()) + 1;
     l.sku = nl.sku;
@@ -62,30 +88,16 @@ void OrderSaga::place(const std::string& order_id, const std::string& customer_i
     auto price = catalog_prices.find(nl.sku);
     if (price == catalog_prices.end()) {
       if (unknown.empty()) unknown = nl.sku;
-      l.state = "SHORT";
+      l.state = LineState::Short;  // born short: nothing to reserve
     } else {
       l.unit_price_cents = price->second;
     }
     o.total_cents += l.unit_price_cents * l.quantity;
+    placed.lines.push_back(messages::PricedLine{l.sku, l.quantity, l.unit_price_cents});
     o.lines.push_back(l);
   }
-  out.push_back(order_event(o, "OrderPlaced", object([&](Writer& w) {
-                              json::put(w, "order_id", o.order_id);
-                              json::put(w, "customer_id", o.customer_id);
-                              if (o.cart_id) json::put(w, "cart_id", *o.cart_id);
-                              w.Key("lines");
-                              w.StartArray();
-                              for (const auto& l : o.lines) {
-                                w.StartObject();
-                                json::put(w, "sku", l.sku);
-                                json::put(w, "quantity", static_cast<int64_t>(l.quantity));
-                                json::put(w, "unit_price_cents", l.unit_price_cents);
-                                w.EndObject();
-                              }
-                              w.EndArray();
-                              json::put(w, "total_cents", o.total_cents);
-                              json::put(w, "version", static_cast<int64_t>(o.version));
-                            })));
+  placed.total_cents = o.total_cents;
+  out.emplace_back(std::move(placed));
   if (o.lines.empty()) {
     reject(o, "the order has no lines (empty cart)", out);
     return;
@@ -94,124 +106,85 @@ void OrderSaga::place(const std::string& order_id, const std::string& customer_i
     reject(o, fmt::format("unknown sku {}", unknown), out);
     return;
   }
-  for (const auto& l : o.lines) {
-    out.push_back(SagaMessage{topics::kInventoryCommands, "ReserveStock", l.sku, object([&](Writer& w) {
-                                json::put(w, "order_id", o.order_id);
-                                json::put(w, "sku", l.sku);
-                                json::put(w, "quantity", static_cast<int64_t>(l.quantity));
-                              }),
-                              l.sku});
-  }
+  for (const auto& l : o.lines) out.emplace_back(messages::ReserveStock{o.order_id, l.sku, l.quantity});
 }
 
-void OrderSaga::reserved(const std::string& order_id, const std::string& sku, std::vector<SagaMessage>& out) {
-  auto it = orders.find(order_id);
+void OrderSaga::reserved(const messages::StockReserved& m, Out& out) {
+  auto it = orders.find(m.order_id);
   if (it == orders.end()) return;
   Order& o = it->second;
-  Line* line = line_of(o, sku);
-  if (line == nullptr || line->state != "PENDING") return;  // applied before
-  line->state = "RESERVED";
-  line->dirty = true;
-  o.dirty = true;
-  if (o.status != "PENDING") {
+  Line* line = line_of(o, m.sku);
+  if (line == nullptr || line->state != LineState::Pending) return;  // applied before
+  set_state(o, *line, LineState::Reserved);
+  if (o.status != OrderStatus::Pending) {
     // The order was decided (rejected, cancelled) while this reservation was on its way: give it back.
     release_line(o, *line, out);
     return;
   }
-  const bool all =
-      std::all_of(o.lines.begin(), o.lines.end(), [](const Line& l) { return l.state == "RESERVED"; });
+  const bool all = std::all_of(o.lines.begin(), o.lines.end(),
+                               [](const Line& l) { return l.state == LineState::Reserved; });
   if (!all) return;
-  o.status = "CONFIRMED";
-  touch(o);
-  out.push_back(order_event(o, "OrderConfirmed", object([&](Writer& w) {
-                              json::put(w, "order_id", o.order_id);
-                              json::put(w, "total_cents", o.total_cents);
-                              json::put(w, "version", static_cast<int64_t>(o.version));
-                            })));
+  set_status(o, OrderStatus::Confirmed);
+  out.emplace_back(messages::OrderConfirmed{o.order_id, o.total_cents, o.version});
 }
 
-void OrderSaga::short_of(const std::string& order_id, const std::string& sku, int64_t available,
-                         std::vector<SagaMessage>& out) {
-  auto it = orders.find(order_id);
+void OrderSaga::short_of(const messages::StockShort& m, Out& out) {
+  auto it = orders.find(m.order_id);
   if (it == orders.end()) return;
   Order& o = it->second;
-  Line* line = line_of(o, sku);
-  if (line == nullptr || line->state != "PENDING") return;
-  line->state = "SHORT";
-  line->dirty = true;
-  o.dirty = true;
-  if (o.status == "PENDING") {
+  Line* line = line_of(o, m.sku);
+  if (line == nullptr || line->state != LineState::Pending) return;
+  set_state(o, *line, LineState::Short);
+  if (o.status == OrderStatus::Pending) {
     reject(o,
-           fmt::format("insufficient stock for sku {}: {} requested, {} available", sku, line->quantity,
-                       available),
+           fmt::format("insufficient stock for sku {}: {} requested, {} available", m.sku, line->quantity,
+                       m.available),
            out);
   }
 }
 
-void OrderSaga::released(const std::string& order_id, const std::string& sku) {
-  auto it = orders.find(order_id);
+void OrderSaga::released(const messages::StockReleased& m) {
+  auto it = orders.find(m.order_id);
   if (it == orders.end()) return;
-  Line* line = line_of(it->second, sku);
-  if (line == nullptr || line->state != "RELEASING") return;
-  line->state = "RELEASED";
-  line->dirty = true;
-  it->second.dirty = true;
+  Line* line = line_of(it->second, m.sku);
+  if (line == nullptr || line->state != LineState::Releasing) return;
+  set_state(it->second, *line, LineState::Released);
 }
 
-void OrderSaga::cancel(const std::string& order_id, const std::optional<std::string>& reason,
-                       std::vector<SagaMessage>& out) {
-  auto it = orders.find(order_id);
-  if (it == orders.end() || (it->second.status != "PENDING" && it->second.status != "CONFIRMED")) {
-    const std::string status = it == orders.end() ? "UNKNOWN" : it->second.status;
-    out.push_back(SagaMessage{topics::kOrdersEvents, "OrderCommandRefused", order_id, object([&](Writer& w) {
-                                json::put(w, "order_id", order_id);
-                                json::put(w, "command", "CancelOrder");
-                                json::put(w, "status", status);
-                                json::put(w, "reason",
-                                          fmt::format("an order that is {} cannot be cancelled", status));
-                              }),
-                              ""});
+void OrderSaga::cancel(const messages::CancelOrder& m, Out& out) {
+  auto it = orders.find(m.order_id);
+  if (it == orders.end() ||
+      (it->second.status != OrderStatus::Pending && it->second.status != OrderStatus::Confirmed)) {
+    const auto status =
+        it == orders.end() ? messages::SeenStatus::Unknown : messages::seen(it->second.status);
+    out.emplace_back(messages::OrderCommandRefused{
+        m.order_id, messages::OrderCommand::CancelOrder, status,
+        fmt::format("an order that is {} cannot be cancelled", messages::to_string(status))});
     return;
   }
   Order& o = it->second;
-  o.status = "CANCELLED";
-  o.reason = reason.value_or("cancelled by the customer");
-  touch(o);
-  out.push_back(order_event(o, "OrderCancelled", object([&](Writer& w) {
-                              json::put(w, "order_id", o.order_id);
-                              json::put(w, "reason", *o.reason);
-                              json::put(w, "version", static_cast<int64_t>(o.version));
-                            })));
+  o.reason = m.reason.value_or("cancelled by the customer");
+  set_status(o, OrderStatus::Cancelled);
+  out.emplace_back(messages::OrderCancelled{o.order_id, o.reason, o.version});
   release_reserved_lines(o, out);
 }
 
-void OrderSaga::reject(Order& o, const std::string& reason, std::vector<SagaMessage>& out) {
-  o.status = "REJECTED";
+void OrderSaga::reject(Order& o, const std::string& reason, Out& out) {
   o.reason = reason;
-  touch(o);
-  out.push_back(order_event(o, "OrderRejected", object([&](Writer& w) {
-                              json::put(w, "order_id", o.order_id);
-                              json::put(w, "reason", reason);
-                              json::put(w, "version", static_cast<int64_t>(o.version));
-                            })));
+  set_status(o, OrderStatus::Rejected);
+  out.emplace_back(messages::OrderRejected{o.order_id, reason, o.version});
   release_reserved_lines(o, out);
 }
 
-void OrderSaga::release_reserved_lines(Order& o, std::vector<SagaMessage>& out) {
+void OrderSaga::release_reserved_lines(Order& o, Out& out) {
   for (auto& l : o.lines) {
-    if (l.state == "RESERVED") release_line(o, l, out);
+    if (l.state == LineState::Reserved) release_line(o, l, out);
   }
 }
 
-void OrderSaga::release_line(Order& o, Line& l, std::vector<SagaMessage>& out) {
-  l.state = "RELEASING";
-  l.dirty = true;
-  o.dirty = true;
-  out.push_back(SagaMessage{topics::kInventoryCommands, "ReleaseStock", l.sku, object([&](Writer& w) {
-                              json::put(w, "order_id", o.order_id);
-                              json::put(w, "sku", l.sku);
-                            }),
-                            l.sku});
+void OrderSaga::release_line(Order& o, Line& l, Out& out) {
+  set_state(o, l, LineState::Releasing);
+  out.emplace_back(messages::ReleaseStock{o.order_id, l.sku});
 }
 
 }  // namespace orderflow::orders

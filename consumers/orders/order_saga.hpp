@@ -1,6 +1,6 @@
 #pragma once
 // The order saga's rules, without I/O. The orders role loads the orders a batch touches (and catalog
-// prices for new ones), feeds the records to the saga in order, and writes back what changed.
+// prices for new ones), feeds the typed messages to the saga in order, and writes back what changed.
 //
 //   PlaceOrder      -> order PENDING, lines priced from the catalog; ReserveStock per line
 //                      (unknown SKU or no lines: REJECTED at once)
@@ -11,20 +11,29 @@
 //   CancelOrder     -> PENDING|CONFIRMED -> CANCELLED, release every RESERVED line;
 //                      in any other state: OrderCommandRefused
 // A message that was applied before (same order, same line state) changes nothing: effect-once.
+// Invariants, asserted where they are kept (vassert): an order moves only along the edges above, a line
+// only PENDING -> RESERVED|SHORT, RESERVED -> RELEASING -> RELEASED, and CONFIRMED means every line is
+// RESERVED.
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "orderflow/messages/payloads.hpp"
+#include "orderflow/messages/topics.hpp"
+
 namespace orderflow::orders {
+
+using messages::LineState;
+using messages::OrderStatus;
 
 struct Line {
   int line_no = 0;
   std::string sku;
   int quantity = 0;
   int64_t unit_price_cents = 0;
-  std::string state = "PENDING";  // PENDING | RESERVED | SHORT | RELEASING | RELEASED
+  LineState state = LineState::Pending;
   bool dirty = false;
 };
 
@@ -33,7 +42,7 @@ struct Order {
   std::string customer_id;
   std::string idempotency_key;
   std::optional<std::string> cart_id;
-  std::string status;  // PENDING | CONFIRMED | REJECTED | CANCELLED
+  OrderStatus status = OrderStatus::Pending;
   std::optional<std::string> reason;
   int64_t total_cents = 0;
   int version = 0;
@@ -43,42 +52,29 @@ struct Order {
   bool dirty = false;
 };
 
-// A message the saga wants sent: topic (without prefix), type, key, payload, and what makes its id
-// unique among the messages of one cause.
-struct SagaMessage {
-  std::string topic;
-  std::string type;
-  std::string key;
-  std::string payload;
-  std::string discriminator;
-};
-
-struct NewOrderLine {
-  std::string sku;
-  int quantity = 0;
-};
+// What the saga wants sent; the role publishes each as caused by the message it applied.
+using Out = std::vector<messages::Payload>;
 
 class OrderSaga {
  public:
   std::map<std::string, Order> orders;            // loaded, and created by place()
   std::map<std::string, int64_t> catalog_prices;  // sku -> price, for the SKUs of new orders
 
-  void place(const std::string& order_id, const std::string& customer_id, const std::string& idempotency_key,
-             const std::optional<std::string>& cart_id, const std::vector<NewOrderLine>& lines,
-             const std::string& placed_at, std::vector<SagaMessage>& out);
-  void reserved(const std::string& order_id, const std::string& sku, std::vector<SagaMessage>& out);
-  void short_of(const std::string& order_id, const std::string& sku, int64_t available,
-                std::vector<SagaMessage>& out);
-  void released(const std::string& order_id, const std::string& sku);
-  void cancel(const std::string& order_id, const std::optional<std::string>& reason,
-              std::vector<SagaMessage>& out);
+  void place(const messages::PlaceOrder& m, const std::string& placed_at, Out& out);
+  void reserved(const messages::StockReserved& m, Out& out);
+  void short_of(const messages::StockShort& m, Out& out);
+  void released(const messages::StockReleased& m);
+  void cancel(const messages::CancelOrder& m, Out& out);
+
+  // The only ways state changes: each asserts that the edge is legal.
+  static void set_status(Order& order, OrderStatus to);
+  static void set_state(Order& order, Line& line, LineState to);
 
  private:
   Line* line_of(Order& order, const std::string& sku);
-  void reject(Order& order, const std::string& reason, std::vector<SagaMessage>& out);
-  void release_reserved_lines(Order& order, std::vector<SagaMessage>& out);
-  void release_line(Order& order, Line& line, std::vector<SagaMessage>& out);
-  void touch(Order& order);
+  void reject(Order& order, const std::string& reason, Out& out);
+  void release_reserved_lines(Order& order, Out& out);
+  void release_line(Order& order, Line& line, Out& out);
 };
 
 }  // namespace orderflow::orders

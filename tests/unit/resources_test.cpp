@@ -7,6 +7,7 @@
 #include <string>
 
 #include "orderflow/json.hpp"
+#include "orderflow/messages/topics.hpp"
 #include "orderflow/topics.hpp"
 
 TEST(Resources, TopicManifestIsEmbeddedAndIsJson) {
@@ -39,7 +40,7 @@ TEST(Resources, UnknownPathThrows) {
 TEST(TopicManifest, DeclaresOrdersCommandsWithAtLeastSixPartitions) {
   const auto topics = orderflow::topic_manifest();
   auto it = std::find_if(topics.begin(), topics.end(),
-                         [](const auto& t) { return t.name == orderflow::topics::kOrdersCommands; });
+                         [](const auto& t) { return t.name == orderflow::messages::kOrdersCommands.name; });
   ASSERT_NE(it, topics.end());
   EXPECT_GE(it->partitions, 6);
 }
@@ -52,9 +53,10 @@ TEST(TopicManifest, EveryConsumedTopicHasADlq) {
     return std::any_of(topics.begin(), topics.end(), [&](const auto& t) { return t.name == name; });
   };
   for (const auto& t : topics) EXPECT_GE(t.partitions, 1) << t.name;
-  for (const char* consumed : {orderflow::topics::kOrdersCommands, orderflow::topics::kInventoryCommands,
-                               orderflow::topics::kInventoryEvents, orderflow::topics::kCartsCommands}) {
-    EXPECT_TRUE(has(consumed)) << consumed;
-    EXPECT_TRUE(has(orderflow::topics::dlq(consumed))) << consumed;
+  namespace m = orderflow::messages;
+  for (const std::string_view consumed : {m::kOrdersCommands.name, m::kInventoryCommands.name,
+                                          m::kInventoryEvents.name, m::kCartsCommands.name}) {
+    EXPECT_TRUE(has(std::string(consumed))) << consumed;
+    EXPECT_TRUE(has(orderflow::topics::dlq(std::string(consumed)))) << consumed;
   }
 }

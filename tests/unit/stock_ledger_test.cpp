@@ -13,12 +13,12 @@
 #include <vector>
 
 #include "orderflow/json.hpp"
+#include "orderflow/messages/message.hpp"
 #include "orderflow/schema.hpp"
 
 namespace {
 
 using orderflow::SchemaSet;
-using orderflow::inventory::LedgerEvent;
 using orderflow::inventory::Reservation;
 using orderflow::inventory::Stock;
 using orderflow::inventory::StockLedger;
@@ -30,6 +30,31 @@ std::string order_id(int n) {
   char buf[40];
   std::snprintf(buf, sizeof buf, "00000000-0000-4000-8000-%012d", n);
   return buf;
+}
+
+// What the ledger emitted, as it goes out: type, key and payload JSON (encoded through the message layer,
+// so a payload breaking its contract fails the test right there).
+struct LedgerEvent {
+  std::string type, key, payload;
+};
+LedgerEvent sent(const orderflow::messages::Payload& p) {
+  return LedgerEvent{std::string(orderflow::messages::type_name(p)), orderflow::messages::key_of(p),
+                     orderflow::messages::encode_payload(p)};
+}
+std::optional<LedgerEvent> sent(const std::optional<orderflow::messages::Payload>& p) {
+  return p ? std::optional(sent(*p)) : std::nullopt;
+}
+std::optional<LedgerEvent> reserve(StockLedger& l, const std::string& order, const std::string& sku, int q) {
+  return sent(l.reserve(orderflow::messages::ReserveStock{order, sku, q}));
+}
+std::optional<LedgerEvent> release(StockLedger& l, const std::string& order, const std::string& sku) {
+  return sent(l.release(orderflow::messages::ReleaseStock{order, sku}));
+}
+LedgerEvent adjust(StockLedger& l, const std::string& sku, int64_t on_hand) {
+  return sent(l.adjust(orderflow::messages::AdjustStock{sku, on_hand}));
+}
+std::string state(const Reservation& r) {
+  return std::string(orderflow::messages::to_string(r.state));
 }
 
 // Parses the event's payload and checks it against messages/<type>.v1; returns the document.
@@ -73,7 +98,7 @@ bool same_stock(const Stock& a, const Stock& b) {
 int64_t reserved_of(const StockLedger& l, const std::string& sku) {
   int64_t sum = 0;
   for (const auto& [key, r] : l.reservations) {
-    if (key.second == sku && r.state == "RESERVED") sum += r.quantity;
+    if (key.second == sku && state(r) == "RESERVED") sum += r.quantity;
   }
   return sum;
 }
@@ -82,7 +107,7 @@ int64_t reserved_of(const StockLedger& l, const std::string& sku) {
 
 TEST(StockLedger, ReserveWithEnoughStockEmitsStockReservedAndHoldsUnits) {
   StockLedger l = loaded_ledger();
-  auto e = l.reserve(kOrder1, "SKU-A", 4);
+  auto e = reserve(l, kOrder1, "SKU-A", 4);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->type, "StockReserved");
   EXPECT_EQ(e->key, kOrder1);
@@ -99,25 +124,25 @@ TEST(StockLedger, ReserveWithEnoughStockEmitsStockReservedAndHoldsUnits) {
   EXPECT_EQ(s.version, 4);
   EXPECT_TRUE(s.dirty);
   const Reservation& r = l.reservations.at({kOrder1, "SKU-A"});
-  EXPECT_EQ(r.state, "RESERVED");
+  EXPECT_EQ(state(r), "RESERVED");
   EXPECT_EQ(r.quantity, 4);
   EXPECT_TRUE(r.dirty);
 }
 
 TEST(StockLedger, ReserveOfExactlyWhatIsAvailableSucceeds) {
   StockLedger l = loaded_ledger();
-  auto e = l.reserve(kOrder1, "SKU-A", 10);
+  auto e = reserve(l, kOrder1, "SKU-A", 10);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->type, "StockReserved");
   checked(*e);
   EXPECT_EQ(l.stock.at("SKU-A").available, 0);
-  EXPECT_EQ(l.reservations.at({kOrder1, "SKU-A"}).state, "RESERVED");
+  EXPECT_EQ(state(l.reservations.at({kOrder1, "SKU-A"})), "RESERVED");
 }
 
 TEST(StockLedger, ReserveOfMoreThanAvailableIsShortAndLeavesStockAlone) {
   StockLedger l = loaded_ledger();
   const Stock before = l.stock.at("SKU-A");
-  auto e = l.reserve(kOrder1, "SKU-A", 11);
+  auto e = reserve(l, kOrder1, "SKU-A", 11);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->type, "StockShort");
   EXPECT_EQ(e->key, kOrder1);
@@ -130,20 +155,20 @@ TEST(StockLedger, ReserveOfMoreThanAvailableIsShortAndLeavesStockAlone) {
 
   EXPECT_TRUE(same_stock(l.stock.at("SKU-A"), before));
   const Reservation& r = l.reservations.at({kOrder1, "SKU-A"});
-  EXPECT_EQ(r.state, "SHORT");
+  EXPECT_EQ(state(r), "SHORT");
   EXPECT_EQ(r.quantity, 11);
   EXPECT_TRUE(r.dirty);  // the SHORT answer is recorded so a repeat gets no second answer
 }
 
 TEST(StockLedger, ReserveOfSkuWithNoStockRowIsShortWithNothingAvailable) {
   StockLedger l;
-  auto e = l.reserve(kOrder1, "SKU-NEW", 1);
+  auto e = reserve(l, kOrder1, "SKU-NEW", 1);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->type, "StockShort");
   auto doc = checked(*e);
   EXPECT_EQ(int_of(doc, "available"), 0);
   EXPECT_EQ(int_of(doc, "sku_version"), 1);  // schema: >= 1 even though no row exists
-  EXPECT_EQ(l.reservations.at({kOrder1, "SKU-NEW"}).state, "SHORT");
+  EXPECT_EQ(state(l.reservations.at({kOrder1, "SKU-NEW"})), "SHORT");
   // No stock row is to be written for it.
   auto it = l.stock.find("SKU-NEW");
   if (it != l.stock.end()) {
@@ -157,7 +182,7 @@ TEST(StockLedger, ReserveOfSkuWithNoStockRowIsShortWithNothingAvailable) {
 TEST(StockLedger, ReserveOfSkuAtVersionZeroIsShortWithNothingAvailable) {
   StockLedger l;
   l.stock["SKU-Z"] = Stock{};  // version 0: no row yet
-  auto e = l.reserve(kOrder1, "SKU-Z", 1);
+  auto e = reserve(l, kOrder1, "SKU-Z", 1);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->type, "StockShort");
   auto doc = checked(*e);
@@ -168,46 +193,46 @@ TEST(StockLedger, ReserveOfSkuAtVersionZeroIsShortWithNothingAvailable) {
 
 TEST(StockLedger, RepeatedReserveOfSameOrderLineIsIgnored) {
   StockLedger l = loaded_ledger();
-  ASSERT_TRUE(l.reserve(kOrder1, "SKU-A", 4));
+  ASSERT_TRUE(reserve(l, kOrder1, "SKU-A", 4));
   const Stock before = l.stock.at("SKU-A");
-  EXPECT_FALSE(l.reserve(kOrder1, "SKU-A", 4));
-  EXPECT_FALSE(l.reserve(kOrder1, "SKU-A", 2));  // even with another quantity
+  EXPECT_FALSE(reserve(l, kOrder1, "SKU-A", 4));
+  EXPECT_FALSE(reserve(l, kOrder1, "SKU-A", 2));  // even with another quantity
   EXPECT_TRUE(same_stock(l.stock.at("SKU-A"), before));
   EXPECT_EQ(l.reservations.at({kOrder1, "SKU-A"}).quantity, 4);
-  EXPECT_EQ(l.reservations.at({kOrder1, "SKU-A"}).state, "RESERVED");
+  EXPECT_EQ(state(l.reservations.at({kOrder1, "SKU-A"})), "RESERVED");
   EXPECT_EQ(l.reservations.size(), 1u);
 }
 
 TEST(StockLedger, RepeatedReserveAfterShortIsIgnoredEvenOnceStockArrived) {
   StockLedger l = loaded_ledger();
-  auto first = l.reserve(kOrder1, "SKU-A", 20);
+  auto first = reserve(l, kOrder1, "SKU-A", 20);
   ASSERT_TRUE(first);
   ASSERT_EQ(first->type, "StockShort");
-  checked(l.adjust("SKU-A", 100));
+  checked(adjust(l, "SKU-A", 100));
   const Stock before = l.stock.at("SKU-A");
-  EXPECT_FALSE(l.reserve(kOrder1, "SKU-A", 20));
+  EXPECT_FALSE(reserve(l, kOrder1, "SKU-A", 20));
   EXPECT_TRUE(same_stock(l.stock.at("SKU-A"), before));
-  EXPECT_EQ(l.reservations.at({kOrder1, "SKU-A"}).state, "SHORT");
+  EXPECT_EQ(state(l.reservations.at({kOrder1, "SKU-A"})), "SHORT");
 }
 
 TEST(StockLedger, ReserveForAnotherOrderOfSameSkuIsIndependent) {
   StockLedger l = loaded_ledger();
-  ASSERT_EQ(l.reserve(kOrder1, "SKU-A", 6).value().type, "StockReserved");
-  auto e = l.reserve(kOrder2, "SKU-A", 6);
+  ASSERT_EQ(reserve(l, kOrder1, "SKU-A", 6).value().type, "StockReserved");
+  auto e = reserve(l, kOrder2, "SKU-A", 6);
   ASSERT_TRUE(e);
   EXPECT_EQ(e->type, "StockShort");
   EXPECT_EQ(int_of(checked(*e), "available"), 4);
-  auto e2 = l.reserve(kOrder2, "SKU-B", 1);  // another line of order 2, on an unknown sku
+  auto e2 = reserve(l, kOrder2, "SKU-B", 1);  // another line of order 2, on an unknown sku
   ASSERT_TRUE(e2);
   EXPECT_EQ(e2->type, "StockShort");
 }
 
 TEST(StockLedger, ReleaseOfReservedGivesUnitsBack) {
   StockLedger l = loaded_ledger();
-  ASSERT_TRUE(l.reserve(kOrder1, "SKU-A", 4));
+  ASSERT_TRUE(reserve(l, kOrder1, "SKU-A", 4));
   l.stock.at("SKU-A").dirty = false;
   l.reservations.at({kOrder1, "SKU-A"}).dirty = false;
-  auto e = l.release(kOrder1, "SKU-A");
+  auto e = release(l, kOrder1, "SKU-A");
   ASSERT_TRUE(e);
   EXPECT_EQ(e->type, "StockReleased");
   EXPECT_EQ(e->key, kOrder1);
@@ -224,49 +249,49 @@ TEST(StockLedger, ReleaseOfReservedGivesUnitsBack) {
   EXPECT_EQ(s.version, 5);
   EXPECT_TRUE(s.dirty);
   const Reservation& r = l.reservations.at({kOrder1, "SKU-A"});
-  EXPECT_EQ(r.state, "RELEASED");
+  EXPECT_EQ(state(r), "RELEASED");
   EXPECT_TRUE(r.dirty);
 }
 
 TEST(StockLedger, SecondReleaseIsIgnored) {
   StockLedger l = loaded_ledger();
-  ASSERT_TRUE(l.reserve(kOrder1, "SKU-A", 4));
-  ASSERT_TRUE(l.release(kOrder1, "SKU-A"));
+  ASSERT_TRUE(reserve(l, kOrder1, "SKU-A", 4));
+  ASSERT_TRUE(release(l, kOrder1, "SKU-A"));
   const Stock before = l.stock.at("SKU-A");
-  EXPECT_FALSE(l.release(kOrder1, "SKU-A"));
+  EXPECT_FALSE(release(l, kOrder1, "SKU-A"));
   EXPECT_TRUE(same_stock(l.stock.at("SKU-A"), before));
-  EXPECT_EQ(l.reservations.at({kOrder1, "SKU-A"}).state, "RELEASED");
+  EXPECT_EQ(state(l.reservations.at({kOrder1, "SKU-A"})), "RELEASED");
 }
 
 TEST(StockLedger, ReleaseOfShortReservationIsIgnored) {
   StockLedger l = loaded_ledger();
-  ASSERT_EQ(l.reserve(kOrder1, "SKU-A", 50).value().type, "StockShort");
+  ASSERT_EQ(reserve(l, kOrder1, "SKU-A", 50).value().type, "StockShort");
   const Stock before = l.stock.at("SKU-A");
-  EXPECT_FALSE(l.release(kOrder1, "SKU-A"));
+  EXPECT_FALSE(release(l, kOrder1, "SKU-A"));
   EXPECT_TRUE(same_stock(l.stock.at("SKU-A"), before));
-  EXPECT_EQ(l.reservations.at({kOrder1, "SKU-A"}).state, "SHORT");
+  EXPECT_EQ(state(l.reservations.at({kOrder1, "SKU-A"})), "SHORT");
 }
 
 TEST(StockLedger, ReleaseWithoutAnyReservationIsIgnored) {
   StockLedger l = loaded_ledger();
   const Stock before = l.stock.at("SKU-A");
-  EXPECT_FALSE(l.release(kOrder1, "SKU-A"));
+  EXPECT_FALSE(release(l, kOrder1, "SKU-A"));
   EXPECT_TRUE(same_stock(l.stock.at("SKU-A"), before));
   EXPECT_TRUE(l.reservations.empty());
 }
 
 TEST(StockLedger, ReserveAfterReleaseOfSameLineIsIgnored) {
   StockLedger l = loaded_ledger();
-  ASSERT_TRUE(l.reserve(kOrder1, "SKU-A", 4));
-  ASSERT_TRUE(l.release(kOrder1, "SKU-A"));
-  EXPECT_FALSE(l.reserve(kOrder1, "SKU-A", 4));  // a late duplicate ReserveStock does not hold units again
+  ASSERT_TRUE(reserve(l, kOrder1, "SKU-A", 4));
+  ASSERT_TRUE(release(l, kOrder1, "SKU-A"));
+  EXPECT_FALSE(reserve(l, kOrder1, "SKU-A", 4));  // a late duplicate ReserveStock does not hold units again
   EXPECT_EQ(l.stock.at("SKU-A").available, 10);
 }
 
 TEST(StockLedger, AdjustUpKeepsReservedUnitsHeld) {
   StockLedger l = loaded_ledger();
-  ASSERT_TRUE(l.reserve(kOrder1, "SKU-A", 4));
-  const LedgerEvent e = l.adjust("SKU-A", 25);
+  ASSERT_TRUE(reserve(l, kOrder1, "SKU-A", 4));
+  const LedgerEvent e = adjust(l, "SKU-A", 25);
   EXPECT_EQ(e.type, "StockAdjusted");
   EXPECT_EQ(e.key, "SKU-A");
   auto doc = checked(e);
@@ -284,8 +309,8 @@ TEST(StockLedger, AdjustUpKeepsReservedUnitsHeld) {
 
 TEST(StockLedger, AdjustDownKeepsReservedUnitsHeld) {
   StockLedger l = loaded_ledger();
-  ASSERT_TRUE(l.reserve(kOrder1, "SKU-A", 4));
-  const LedgerEvent e = l.adjust("SKU-A", 5);
+  ASSERT_TRUE(reserve(l, kOrder1, "SKU-A", 4));
+  const LedgerEvent e = adjust(l, "SKU-A", 5);
   EXPECT_EQ(e.type, "StockAdjusted");
   auto doc = checked(e);
   EXPECT_EQ(int_of(doc, "on_hand"), 5);
@@ -298,8 +323,8 @@ TEST(StockLedger, AdjustDownKeepsReservedUnitsHeld) {
 
 TEST(StockLedger, AdjustToExactlyReservedLeavesNothingAvailable) {
   StockLedger l = loaded_ledger();
-  ASSERT_TRUE(l.reserve(kOrder1, "SKU-A", 4));
-  const LedgerEvent e = l.adjust("SKU-A", 4);
+  ASSERT_TRUE(reserve(l, kOrder1, "SKU-A", 4));
+  const LedgerEvent e = adjust(l, "SKU-A", 4);
   EXPECT_EQ(e.type, "StockAdjusted");
   checked(e);
   EXPECT_EQ(l.stock.at("SKU-A").available, 0);
@@ -308,10 +333,10 @@ TEST(StockLedger, AdjustToExactlyReservedLeavesNothingAvailable) {
 
 TEST(StockLedger, AdjustBelowReservedIsRefusedAndChangesNothing) {
   StockLedger l = loaded_ledger();
-  ASSERT_TRUE(l.reserve(kOrder1, "SKU-A", 4));
+  ASSERT_TRUE(reserve(l, kOrder1, "SKU-A", 4));
   l.stock.at("SKU-A").dirty = false;
   const Stock before = l.stock.at("SKU-A");
-  const LedgerEvent e = l.adjust("SKU-A", 3);
+  const LedgerEvent e = adjust(l, "SKU-A", 3);
   EXPECT_EQ(e.type, "StockAdjustRefused");
   EXPECT_EQ(e.key, "SKU-A");
   auto doc = checked(e);
@@ -321,12 +346,12 @@ TEST(StockLedger, AdjustBelowReservedIsRefusedAndChangesNothing) {
   EXPECT_EQ(int_of(doc, "requested_on_hand"), 3);
   EXPECT_EQ(int_of(doc, "sku_version"), 4);
   EXPECT_TRUE(same_stock(l.stock.at("SKU-A"), before));
-  EXPECT_EQ(l.reservations.at({kOrder1, "SKU-A"}).state, "RESERVED");
+  EXPECT_EQ(state(l.reservations.at({kOrder1, "SKU-A"})), "RESERVED");
 }
 
 TEST(StockLedger, AdjustOfUnknownSkuCreatesIt) {
   StockLedger l;
-  const LedgerEvent e = l.adjust("SKU-NEW", 7);
+  const LedgerEvent e = adjust(l, "SKU-NEW", 7);
   EXPECT_EQ(e.type, "StockAdjusted");
   auto doc = checked(e);
   EXPECT_EQ(int_of(doc, "on_hand"), 7);
@@ -338,18 +363,18 @@ TEST(StockLedger, AdjustOfUnknownSkuCreatesIt) {
   EXPECT_EQ(s.version, 1);
   EXPECT_TRUE(s.dirty);
   // Now it can be reserved.
-  auto r = l.reserve(kOrder1, "SKU-NEW", 7);
+  auto r = reserve(l, kOrder1, "SKU-NEW", 7);
   ASSERT_TRUE(r);
   EXPECT_EQ(r->type, "StockReserved");
 }
 
 TEST(StockLedger, AdjustOfUnknownSkuToZeroCreatesItEmpty) {
   StockLedger l;
-  const LedgerEvent e = l.adjust("SKU-NEW", 0);
+  const LedgerEvent e = adjust(l, "SKU-NEW", 0);
   EXPECT_EQ(e.type, "StockAdjusted");
   checked(e);
   EXPECT_EQ(l.stock.at("SKU-NEW").version, 1);
-  EXPECT_EQ(l.reserve(kOrder1, "SKU-NEW", 1).value().type, "StockShort");
+  EXPECT_EQ(reserve(l, kOrder1, "SKU-NEW", 1).value().type, "StockShort");
 }
 
 // Property: any sequence of reserve/release/adjust keeps, for every SKU,
@@ -380,7 +405,7 @@ TEST(StockLedger, RandomOperationsKeepOnHandEqualAvailablePlusReserved) {
     if (op < 5) {  // reserve
       const int quantity = pick(1, 8);
       const bool existed = res_before.count({order, sku}) != 0;
-      auto e = l.reserve(order, sku, quantity);
+      auto e = reserve(l, order, sku, quantity);
       if (existed) {
         EXPECT_FALSE(e);
         ++counts["reserve-repeat"];
@@ -393,21 +418,21 @@ TEST(StockLedger, RandomOperationsKeepOnHandEqualAvailablePlusReserved) {
           EXPECT_GE(before.available, quantity);
           EXPECT_EQ(after.available, before.available - quantity);
           EXPECT_EQ(after.version, before.version + 1);
-          EXPECT_EQ(l.reservations.at({order, sku}).state, "RESERVED");
+          EXPECT_EQ(state(l.reservations.at({order, sku})), "RESERVED");
         } else {
           EXPECT_EQ(e->type, "StockShort");
           EXPECT_TRUE(before.version == 0 || before.available < quantity);
           EXPECT_EQ(after.available, before.available);
           EXPECT_EQ(after.version, before.version);
-          EXPECT_EQ(l.reservations.at({order, sku}).state, "SHORT");
+          EXPECT_EQ(state(l.reservations.at({order, sku})), "SHORT");
         }
         EXPECT_EQ(int_of(doc, "available"), after.available);
         ++counts[e->type];
       }
     } else if (op < 8) {  // release
       auto found = res_before.find({order, sku});
-      const bool was_reserved = found != res_before.end() && found->second.state == "RESERVED";
-      auto e = l.release(order, sku);
+      const bool was_reserved = found != res_before.end() && state(found->second) == "RESERVED";
+      auto e = release(l, order, sku);
       if (!was_reserved) {
         EXPECT_FALSE(e);
         ++counts["release-ignored"];
@@ -417,12 +442,12 @@ TEST(StockLedger, RandomOperationsKeepOnHandEqualAvailablePlusReserved) {
         auto doc = checked(*e);
         EXPECT_EQ(l.stock.at(sku).available, before.available + found->second.quantity);
         EXPECT_EQ(int_of(doc, "available"), l.stock.at(sku).available);
-        EXPECT_EQ(l.reservations.at({order, sku}).state, "RELEASED");
+        EXPECT_EQ(state(l.reservations.at({order, sku})), "RELEASED");
         ++counts[e->type];
       }
     } else {  // adjust
       const int64_t on_hand = pick(0, 30);
-      const LedgerEvent e = l.adjust(sku, on_hand);
+      const LedgerEvent e = adjust(l, sku, on_hand);
       checked(e);
       const Stock& after = l.stock.at(sku);
       if (e.type == "StockAdjusted") {
@@ -446,4 +471,18 @@ TEST(StockLedger, RandomOperationsKeepOnHandEqualAvailablePlusReserved) {
                            "StockAdjustRefused", "reserve-repeat", "release-ignored"}) {
     EXPECT_GT(counts[path], 10) << path;
   }
+}
+
+// The invariant is asserted after every operation: a ledger fed a corrupt row (more available than on
+// hand) stops the process at the first operation on that sku, before anything is written.
+TEST(StockLedgerInvariantsDeathTest, MoreAvailableThanOnHandStopsTheProcess) {
+  StockLedger l;
+  l.stock["SKU-A"] = Stock{5, 7, 3, false};
+  EXPECT_DEATH(reserve(l, kOrder1, "SKU-A", 1), "invariant violated: sku SKU-A: available 6 > on hand 5");
+}
+
+TEST(StockLedgerInvariantsDeathTest, NegativeAvailableStopsTheProcess) {
+  StockLedger l;
+  l.stock["SKU-A"] = Stock{5, -2, 3, false};
+  EXPECT_DEATH(reserve(l, kOrder1, "SKU-A", 1), "invariant violated: sku SKU-A: available -2 < 0");
 }

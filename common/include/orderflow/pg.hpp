@@ -49,6 +49,7 @@ class ValuesList {
   std::string quoted(const T& v) const {
     return tx_.quote(v);
   }
+  std::string quoted(std::string_view v) const { return tx_.quote(std::string(v)); }
   template <typename T>
   std::string quoted(const std::optional<T>& v) const {
     return v ? tx_.quote(*v) : std::string("NULL");

@@ -1,5 +1,7 @@
 #pragma once
-// The topic manifest (schemas/topics.json): the one place topics, keys and partitions are declared.
+// The topic manifest (schemas/topics.json): partitions and retention of every topic, for creating them.
+// Which types a topic carries, and its key, are bound in messages/topics.hpp (a unit test holds the two
+// in step).
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -15,11 +17,7 @@ struct TopicSpec {
 std::vector<TopicSpec> topic_manifest();
 
 namespace topics {
-inline constexpr const char* kOrdersCommands = "orders.commands";
-inline constexpr const char* kOrdersEvents = "orders.events";
-inline constexpr const char* kInventoryCommands = "inventory.commands";
-inline constexpr const char* kInventoryEvents = "inventory.events";
-inline constexpr const char* kCartsCommands = "carts.commands";
+// The dead-letter topic of `topic`.
 inline std::string dlq(const std::string& topic) {
   return topic + ".dlq";
 }

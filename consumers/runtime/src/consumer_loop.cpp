@@ -1,5 +1,6 @@
 #include "orderflow/runtime/consumer_loop.hpp"
 
+#include <fmt/format.h>
 #include <librdkafka/rdkafkacpp.h>
 #include <malloc.h>
 #include <spdlog/spdlog.h>
@@ -173,20 +174,6 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
     return batch;
   }
 
-  static Record copy_of(const Record& r) {
-    Record c;
-    c.topic = r.topic;
-    c.partition = r.partition;
-    c.offset = r.offset;
-    c.timestamp_ms = r.timestamp_ms;
-    c.key = r.key;
-    c.value = r.value;
-    c.envelope = r.envelope;
-    c.arena = r.arena;
-    c.payload.CopyFrom(r.payload, *c.arena);
-    return c;
-  }
-
   struct Decoded {
     std::vector<Record> good;
     std::vector<std::pair<Record, std::string>> bad;  // record and why it is a dead letter
@@ -195,7 +182,6 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
 
   Decoded decode_batch(const std::vector<MessagePtr>& batch) {
     Decoded d;
-    auto arena = std::make_shared<rapidjson::MemoryPoolAllocator<>>();
     for (const auto& m : batch) {
       Record r;
       r.topic = m->topic_name();
@@ -205,14 +191,19 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
       if (m->key() != nullptr) r.key = *m->key();
       if (m->payload() != nullptr) r.value.assign(static_cast<const char*>(m->payload()), m->len());
       d.next[{r.topic, r.partition}] = r.offset + 1;
-      r.arena = arena;
-      auto decoded = decode(r.value, r.payload, *arena);
-      if (auto* err = std::get_if<DecodeError>(&decoded)) {
+      auto decoded = messages::decode(r.value);
+      if (auto* err = std::get_if<messages::DecodeError>(&decoded)) {
         d.bad.emplace_back(std::move(r), err->reason);
-      } else {
-        r.envelope = std::move(std::get<Envelope>(decoded));
-        d.good.push_back(std::move(r));
+        continue;
       }
+      r.message = std::move(std::get<messages::Message>(decoded));
+      if (r.topic != config.topic(std::string(r.message.topic()))) {
+        // Each topic carries its own types only (messages/topics.hpp): anything else is a producer's bug.
+        d.bad.emplace_back(std::move(r), fmt::format("{} does not belong on this topic (it goes to {})",
+                                                     r.message.type(), r.message.topic()));
+        continue;
+      }
+      d.good.push_back(std::move(r));
     }
     return d;
   }
@@ -231,7 +222,7 @@ struct ConsumerLoop::Impl : RdKafka::RebalanceCb {
     std::vector<Record>* records = &d.good;
     if (std::find(is_new.begin(), is_new.end(), false) != is_new.end()) {
       for (size_t i = 0; i < d.good.size(); ++i) {
-        if (is_new[i]) copies.push_back(copy_of(d.good[i]));
+        if (is_new[i]) copies.push_back(d.good[i]);
       }
       metrics.add_duplicates(d.good.size() - copies.size());
       records = &copies;

@@ -14,8 +14,12 @@ std::string Outbox::channel(const std::string& source) {
   return "outbox_" + source;
 }
 
-void Outbox::publish(const std::string& base_topic, const Envelope& e) {
-  rows_.push_back(Row{config_.topic(base_topic), e.key, encode(e), "{}", false});
+void Outbox::publish(const messages::Message& m) {
+  rows_.push_back(Row{config_.topic(std::string(m.topic())), m.key, messages::encode(m), "{}", false});
+}
+
+void Outbox::publish_caused(const messages::Message& cause, messages::Payload payload) {
+  publish(messages::caused_by(cause.id, std::move(payload)));
 }
 
 void Outbox::dead_letter(const Record& r, const std::string& reason) {

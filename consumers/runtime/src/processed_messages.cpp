@@ -11,7 +11,7 @@ std::vector<bool> ProcessedMessages::mark(pqxx::transaction_base& tx,
   std::vector<bool> is_new(records.size(), false);
   if (records.empty()) return is_new;
   pg::ValuesList ids(tx);
-  for (const auto& r : records) ids.row(r.envelope.id);
+  for (const auto& r : records) ids.row(r.message.id);
   std::set<std::string> fresh;
   for (const auto& row : tx.exec("INSERT INTO runtime.processed_messages (group_id, message_id) SELECT " +
                                  tx.quote(group_) + ", id::uuid FROM (VALUES " + ids.sql() +
@@ -19,7 +19,7 @@ std::vector<bool> ProcessedMessages::mark(pqxx::transaction_base& tx,
     fresh.insert(row[0].as<std::string>());
   }
   // The first record of a fresh id is new; erasing the id from `fresh` makes its repeats old.
-  for (size_t i = 0; i < records.size(); ++i) is_new[i] = fresh.erase(records[i].envelope.id) == 1;
+  for (size_t i = 0; i < records.size(); ++i) is_new[i] = fresh.erase(records[i].message.id) == 1;
   return is_new;
 }
 

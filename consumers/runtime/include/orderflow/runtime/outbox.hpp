@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "orderflow/config.hpp"
-#include "orderflow/envelope.hpp"
+#include "orderflow/messages/message.hpp"
 #include "orderflow/runtime/record.hpp"
 
 namespace orderflow::runtime {
@@ -16,8 +16,12 @@ class Outbox {
  public:
   Outbox(const Config& config, std::string source);
 
-  // Publishes `e` to the topic `base_topic` (the run's prefix is added), keyed by e.key.
-  void publish(const std::string& base_topic, const Envelope& e);
+  // Publishes `m` to its type's topic (with the run's prefix), keyed by its key. Encoding checks the
+  // message against its contract first and throws messages::ContractViolation: the batch fails rather
+  // than commit a message its consumer would dead-letter.
+  void publish(const messages::Message& m);
+  // The message `cause` causes, with an id derived from the cause's (messages::caused_by).
+  void publish_caused(const messages::Message& cause, messages::Payload payload);
   // Sends the raw record to <topic>.dlq, with headers saying why and where it came from (guarantee 6).
   void dead_letter(const Record& r, const std::string& reason);
 

@@ -1,0 +1,14 @@
+#pragma once
+// Text as every edge accepts it: valid UTF-8 (PostgreSQL refuses anything else, inside a batch) and
+// free of control characters (C0, DEL, C1), which no field of ours has a use for.
+#include <optional>
+#include <string_view>
+
+namespace orderflow::text {
+
+// Why `s` is not acceptable text ("is not valid UTF-8", "contains a control character"), or nullopt.
+std::optional<std::string_view> problem(std::string_view s);
+// Code points in valid UTF-8 `s` (what a JSON Schema maxLength counts).
+size_t code_points(std::string_view s);
+
+}  // namespace orderflow::text

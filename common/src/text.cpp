@@ -1,0 +1,48 @@
+#include "orderflow/text.hpp"
+
+#include <cstdint>
+
+namespace orderflow::text {
+
+std::optional<std::string_view> problem(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const unsigned char c = *p;
+    if (c < 0x80) {
+      if (c < 0x20 || c == 0x7f) return "contains a control character";
+      ++p;
+      continue;
+    }
+    // Lead byte: how many continuation bytes, and the least code point that length may encode
+    // (anything less is an overlong form).
+    int extra = 0;
+    uint32_t cp = 0, least = 0;
+    if ((c & 0xe0) == 0xc0) {
+      extra = 1, cp = c & 0x1f, least = 0x80;
+    } else if ((c & 0xf0) == 0xe0) {
+      extra = 2, cp = c & 0x0f, least = 0x800;
+    } else if ((c & 0xf8) == 0xf0) {
+      extra = 3, cp = c & 0x07, least = 0x10000;
+    } else {
+      return "is not valid UTF-8";
+    }
+    if (end - p <= extra) return "is not valid UTF-8";
+    for (int i = 1; i <= extra; ++i) {
+      if ((p[i] & 0xc0) != 0x80) return "is not valid UTF-8";
+      cp = (cp << 6) | (p[i] & 0x3f);
+    }
+    if (cp < least || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return "is not valid UTF-8";
+    if (cp >= 0x80 && cp <= 0x9f) return "contains a control character";
+    p += extra + 1;
+  }
+  return std::nullopt;
+}
+
+size_t code_points(std::string_view s) {
+  size_t n = 0;
+  for (const char c : s) n += (static_cast<unsigned char>(c) & 0xc0) != 0x80;
+  return n;
+}
+
+}  // namespace orderflow::text
