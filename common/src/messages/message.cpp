@@ -4,6 +4,7 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/schema.h>
 
+#include <limits>
 #include <utility>
 
 #include "orderflow/ids.hpp"
@@ -131,6 +132,12 @@ class Decoder {
       if (!parsed) throw Malformed{path_.str(), "is not a known value"};
       out = *parsed;
     } else if constexpr (std::is_integral_v<T>) {
+      // The schemas bound every integer; a foreign producer's value beyond what the field holds is
+      // refused rather than truncated.
+      if (!v.IsInt64() || v.GetInt64() < std::numeric_limits<T>::min() ||
+          v.GetInt64() > std::numeric_limits<T>::max()) {
+        throw Malformed{path_.str(), "is out of range"};
+      }
       out = static_cast<T>(v.GetInt64());
     } else if constexpr (IsVector<T>::value) {
       out.resize(v.Size());
@@ -229,6 +236,16 @@ Message caused_by(const std::string& cause_id, Payload payload) {
 }
 
 std::string encode(const Message& m) {
+  // The envelope's own fields, as decode() checks them: a message is only ever built by make_message
+  // or caused_by, but a changed copy must not leave the process.
+  if (!is_uuid(m.id)) throw ContractViolation(std::string(m.type()), "id", "must be a UUID");
+  if (m.key != key_of(m.payload)) {
+    throw ContractViolation(
+        std::string(m.type()), "key",
+        "must be the payload's " +
+            std::string(std::visit(
+                [](const auto& p) { return topic_of<std::decay_t<decltype(p)>>().key_name; }, m.payload)));
+  }
   rapidjson::StringBuffer buffer;
   json::Writer w(buffer);
   w.StartObject();
