@@ -65,13 +65,13 @@ void AdminRoutes::set_stock(const Pistache::Http::Request& request, const std::s
     exchange.error(Code::Not_Found, "not_found", "no product " + sku + " in the catalog", "sku");
     return;
   }
-  publisher_.publish(commands::adjust_stock(sku, *body), exchange,
-                     Accepted{json_object([&](json::Writer& w) {
-                                json::put(w, "sku", sku);
-                                json::put(w, "on_hand", on_hand);
-                                json::put(w, "status", "requested");
-                              }),
-                              "/v1/products/" + sku});
+  replies_.publish(commands::adjust_stock(sku, *body), exchange,
+                   Accepted{json_object([&](json::Writer& w) {
+                              json::put(w, "sku", sku);
+                              json::put(w, "on_hand", on_hand);
+                              json::put(w, "status", "requested");
+                            }),
+                            "/v1/products/" + sku});
 }
 
 }  // namespace orderflow::api

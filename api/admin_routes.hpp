@@ -3,7 +3,7 @@
 // (AdjustStock to inventory.commands, keyed by sku so it is ordered with the SKU's reservations).
 // Every admin route requires `Authorization: Bearer <ORDERFLOW_ADMIN_TOKEN>`.
 #include "catalog_store.hpp"
-#include "command_publisher.hpp"
+#include "command_replies.hpp"
 #include "orderflow/config.hpp"
 #include "router.hpp"
 
@@ -11,8 +11,8 @@ namespace orderflow::api {
 
 class AdminRoutes {
  public:
-  AdminRoutes(const Config& config, const CommandPublisher& publisher, const CatalogStore& catalog)
-      : config_(config), publisher_(publisher), catalog_(catalog) {}
+  AdminRoutes(const Config& config, const CommandReplies& replies, const CatalogStore& catalog)
+      : config_(config), replies_(replies), catalog_(catalog) {}
   void register_on(Router& router);
 
  private:
@@ -21,7 +21,7 @@ class AdminRoutes {
   void set_stock(const Pistache::Http::Request& request, const std::string& sku, Exchange& exchange);
 
   const Config& config_;
-  const CommandPublisher& publisher_;
+  const CommandReplies& replies_;
   const CatalogStore& catalog_;
 };
 

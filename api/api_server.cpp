@@ -5,12 +5,13 @@
 
 #include "admin_routes.hpp"
 #include "cart_routes.hpp"
-#include "command_publisher.hpp"
+#include "command_replies.hpp"
+#include "openapi_doc.hpp"
 #include "order_routes.hpp"
 #include "order_store.hpp"
 #include "order_waiter.hpp"
-#include "orderflow/kafka.hpp"
-#include "orderflow/metrics.hpp"
+#include "orderflow/ops_routes.hpp"
+#include "orderflow/producers/command_publisher.hpp"
 #include "product_routes.hpp"
 #include "router.hpp"
 
@@ -42,7 +43,8 @@ constexpr std::chrono::milliseconds kOrderWaiterPoll(30);
 struct ApiServer::Impl {
   const Config& config;
   kafka::Producer producer;
-  CommandPublisher publisher;
+  producers::CommandPublisher publisher;
+  CommandReplies replies;
   OrderStore store;
   CatalogStore catalog;
   CartStore carts;
@@ -52,38 +54,38 @@ struct ApiServer::Impl {
   ProductRoutes products;
   AdminRoutes admin;
   Router router;
+  const std::string openapi = bundled_openapi();  // bundled once: a bad $ref stops the start
+  ops::Checks ops_checks{{"kafka", [this] { return producer.reachable(std::chrono::milliseconds(1000)); }},
+                         {"postgres", [this] { return store.reachable(); }}};
   std::unique_ptr<Pistache::Http::Endpoint> endpoint;
 
   explicit Impl(const Config& c)
       : config(c),
         producer(kafka::ProducerOptions{c.kafka_brokers, "orderflow-api", c.produce_timeout_ms, 2}),
         publisher(c, producer),
+        replies(publisher),
         store(c.pg_dsn),
         catalog(c.pg_dsn),
         carts(c.pg_dsn),
         waiter([this](const std::vector<std::string>& ids,
                       bool decided_only) { return store.orders_json(ids, decided_only); },
                kMaxOrderWaiters, kOrderWaiterPoll),
-        orders(c, publisher, store, waiter),
-        cart_routes(c, publisher, carts, catalog),
+        orders(c, replies, store, waiter),
+        cart_routes(c, replies, carts, catalog),
         products(catalog),
-        admin(c, publisher, catalog) {
+        admin(c, replies, catalog) {
     orders.register_on(router);
     cart_routes.register_on(router);
     products.register_on(router);
     admin.register_on(router);
-    router.add(Method::Get, "/healthz",
-               [](const auto&, const PathParams&, Exchange& e) { e.reply(Code::Ok, R"({"status":"ok"})"); });
-    router.add(Method::Get, "/readyz", [this](const auto&, const PathParams&, Exchange& e) {
-      const bool kafka_ok = producer.reachable(std::chrono::milliseconds(1000));
-      const bool pg_ok = store.reachable();
-      e.reply(kafka_ok && pg_ok ? Code::Ok : Code::Service_Unavailable,
-              fmt::format(R"({{"status":"{}","kafka":{},"postgres":{}}})",
-                          kafka_ok && pg_ok ? "ready" : "not ready", kafka_ok, pg_ok));
-    });
-    router.add(Method::Get, "/metrics", [](const auto&, const PathParams&, Exchange& e) {
-      e.reply(Code::Ok, metrics::serialize(), MIME(Text, Plain));
-    });
+    for (const auto path : ops::kPaths) {
+      router.add(Method::Get, std::string(path), [this, path](const auto&, const PathParams&, Exchange& e) {
+        const auto reply = *ops::answer(path, ops_checks);
+        e.reply(reply.code, reply.body, reply.type);
+      });
+    }
+    router.add(Method::Get, "/openapi.json",
+               [this](const auto&, const PathParams&, Exchange& e) { e.reply(Code::Ok, openapi); });
   }
 };
 

@@ -62,20 +62,20 @@ void CartRoutes::add_item(const Pistache::Http::Request& request, const std::str
   }
   // The reply repeats the command: the same members as its payload.
   std::string reply = messages::encode_payload(command);
-  publisher_.publish(std::move(command), exchange, Accepted{std::move(reply), cart_location(cart_id)});
+  replies_.publish(std::move(command), exchange, Accepted{std::move(reply), cart_location(cart_id)});
 }
 
 void CartRoutes::remove_item(const std::string& cart_id, const std::string& sku, Exchange& exchange) {
   if (!require_cart_id(cart_id, "cart_id", exchange)) return;
   // No catalog check: a product that left the catalog must still be removable from a cart.
   if (!require_sku(sku, "sku", exchange)) return;
-  publisher_.publish(commands::remove_cart_item(cart_id, sku), exchange,
-                     Accepted{json_object([&](json::Writer& w) {
-                                json::put(w, "cart_id", cart_id);
-                                json::put(w, "sku", sku);
-                                json::put(w, "status", "requested");
-                              }),
-                              cart_location(cart_id)});
+  replies_.publish(commands::remove_cart_item(cart_id, sku), exchange,
+                   Accepted{json_object([&](json::Writer& w) {
+                              json::put(w, "cart_id", cart_id);
+                              json::put(w, "sku", sku);
+                              json::put(w, "status", "requested");
+                            }),
+                            cart_location(cart_id)});
 }
 
 void CartRoutes::checkout(const Pistache::Http::Request& request, const std::string& cart_id,
@@ -88,7 +88,7 @@ void CartRoutes::checkout(const Pistache::Http::Request& request, const std::str
   // As for POST /v1/orders: a retry with the same key names the same order, which the worker makes once.
   auto command = commands::checkout_cart(cart_id, *body, *key);
   const std::string order_id = command.order_id;
-  publisher_.publish(std::move(command), exchange, order_accepted(order_id));
+  replies_.publish(std::move(command), exchange, order_accepted(order_id));
 }
 
 void CartRoutes::get(const std::string& cart_id, Exchange& exchange) {

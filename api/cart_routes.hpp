@@ -4,7 +4,7 @@
 // (keyed by cart_id, so one cart's commands apply in order); the carts worker owns the tables.
 #include "cart_store.hpp"
 #include "catalog_store.hpp"
-#include "command_publisher.hpp"
+#include "command_replies.hpp"
 #include "orderflow/config.hpp"
 #include "router.hpp"
 
@@ -12,9 +12,9 @@ namespace orderflow::api {
 
 class CartRoutes {
  public:
-  CartRoutes(const Config& config, const CommandPublisher& publisher, const CartStore& carts,
+  CartRoutes(const Config& config, const CommandReplies& replies, const CartStore& carts,
              const CatalogStore& catalog)
-      : config_(config), publisher_(publisher), carts_(carts), catalog_(catalog) {}
+      : config_(config), replies_(replies), carts_(carts), catalog_(catalog) {}
   void register_on(Router& router);
 
  private:
@@ -24,7 +24,7 @@ class CartRoutes {
   void get(const std::string& cart_id, Exchange& exchange);
 
   const Config& config_;
-  const CommandPublisher& publisher_;
+  const CommandReplies& replies_;
   const CartStore& carts_;
   const CatalogStore& catalog_;
 };

@@ -55,7 +55,7 @@ void OrderRoutes::place(const Pistache::Http::Request& request, Exchange& exchan
 
   auto command = commands::place_order(*body, *key);
   const std::string order_id = command.order_id;
-  publisher_.publish(std::move(command), exchange, order_accepted(order_id));
+  replies_.publish(std::move(command), exchange, order_accepted(order_id));
 }
 
 void OrderRoutes::reply_current(const std::string& order_id, Exchange& exchange) {
@@ -113,13 +113,13 @@ void OrderRoutes::cancel(const Pistache::Http::Request& request, const std::stri
                    conflict_body("the order is " + *status + " already: it cannot be cancelled", *status));
     return;
   }
-  publisher_.publish(commands::cancel_order(order_id, body ? &*body : nullptr), exchange,
-                     Accepted{json_object([&](json::Writer& w) {
-                                json::put(w, "order_id", order_id);
-                                json::put(w, "status", *status);
-                                json::put(w, "cancel", "requested");
-                              }),
-                              "/v1/orders/" + order_id});
+  replies_.publish(commands::cancel_order(order_id, body ? &*body : nullptr), exchange,
+                   Accepted{json_object([&](json::Writer& w) {
+                              json::put(w, "order_id", order_id);
+                              json::put(w, "status", *status);
+                              json::put(w, "cancel", "requested");
+                            }),
+                            "/v1/orders/" + order_id});
 }
 
 }  // namespace orderflow::api

@@ -1,6 +1,6 @@
 #pragma once
 // The orders resource: POST /v1/orders, GET /v1/orders/:id[?wait=N], POST /v1/orders/:id/cancel.
-#include "command_publisher.hpp"
+#include "command_replies.hpp"
 #include "order_store.hpp"
 #include "order_waiter.hpp"
 #include "orderflow/config.hpp"
@@ -11,9 +11,9 @@ namespace orderflow::api {
 
 class OrderRoutes {
  public:
-  OrderRoutes(const Config& config, const CommandPublisher& publisher, const OrderStore& store,
+  OrderRoutes(const Config& config, const CommandReplies& replies, const OrderStore& store,
               OrderWaiter& waiter)
-      : config_(config), publisher_(publisher), store_(store), waiter_(waiter) {}
+      : config_(config), replies_(replies), store_(store), waiter_(waiter) {}
   void register_on(Router& router);
 
   // The longest ?wait= in seconds.
@@ -27,7 +27,7 @@ class OrderRoutes {
   void reply_current(const std::string& order_id, Exchange& exchange);
 
   const Config& config_;
-  const CommandPublisher& publisher_;
+  const CommandReplies& replies_;
   const OrderStore& store_;
   OrderWaiter& waiter_;
 };

@@ -10,8 +10,8 @@
 #include "orderflow/config.hpp"
 #include "orderflow/log.hpp"
 #include "orderflow/ops_server.hpp"
+#include "orderflow/producers/outbox_relay.hpp"
 #include "orderflow/runtime/consumer_loop.hpp"
-#include "orderflow/runtime/outbox_relay.hpp"
 #include "orderflow/shutdown.hpp"
 #include "orders/order_role.hpp"
 
@@ -39,10 +39,11 @@ int main(int argc, char** argv) {
 
   try {
     auto role = kRoles.at(role_name)();
-    orderflow::runtime::OutboxRelay relay(config, role->name());
+    orderflow::producers::OutboxRelay relay(config, role->name());
     orderflow::runtime::ConsumerLoop loop(config, *role);
-    orderflow::OpsServer ops(config.bind_address, config.metrics_port,
-                             [&] { return loop.ready() && relay.healthy(); });
+    orderflow::OpsServer ops(
+        config.bind_address, config.metrics_port,
+        {{"consumer", [&] { return loop.ready(); }}, {"relay", [&] { return relay.healthy(); }}});
     relay.start();
     spdlog::info("worker {} up; metrics on {}:{}", role_name, config.bind_address, config.metrics_port);
     loop.run();    // returns after SIGTERM/SIGINT with the last batch committed

@@ -7,7 +7,6 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -25,14 +24,28 @@ Client::Client(Client&& other) noexcept
       port_(other.port_),
       timeout_(other.timeout_),
       fd_(other.fd_),
-      buffer_(std::move(other.buffer_)) {
+      parser_(std::move(other.parser_)) {
   other.fd_ = -1;
 }
 
 void Client::close_socket() {
   if (fd_ >= 0) ::close(fd_);
   fd_ = -1;
-  buffer_.clear();
+  parser_.clear();
+}
+
+Response Client::take_response() {
+  Response r;
+  r.status = parser_.status();
+  for (size_t i = 0; i < parser_.header_count(); ++i) {
+    const auto h = parser_.header_at(i);
+    r.headers[std::string(h.name)] = std::string(h.value);  // a repeated field: the last one
+  }
+  r.body = parser_.take_body();
+  const bool close = parser_.close_after();
+  parser_.next();
+  if (close) close_socket();
+  return r;
 }
 
 bool Client::connect_socket(std::string& error) {
@@ -90,43 +103,16 @@ Response Client::request(std::string_view method, std::string_view target, std::
       continue;
     }
     // A server may answer (e.g. 413) and stop reading before the whole request is sent: read anyway.
-    // Read the head, then Content-Length bytes of body.
     const auto deadline = std::chrono::steady_clock::now() + timeout_;
-    size_t head_end = std::string::npos;
-    size_t content_length = 0;
     bool got_any = false;
+    // Bytes read past the previous response may hold (the start of) this one.
+    auto result = parser_.feed({});
     for (;;) {
-      if (head_end == std::string::npos) {
-        head_end = buffer_.find("\r\n\r\n");
-        if (head_end != std::string::npos) {
-          r.headers.clear();
-          const std::string head = buffer_.substr(0, head_end);
-          const auto sp = head.find(' ');
-          r.status = sp == std::string::npos ? 0 : std::atoi(head.c_str() + sp + 1);
-          size_t line = head.find("\r\n");
-          while (line != std::string::npos) {
-            const size_t next = head.find("\r\n", line + 2);
-            const std::string h =
-                head.substr(line + 2, next == std::string::npos ? std::string::npos : next - line - 2);
-            const auto colon = h.find(':');
-            if (colon != std::string::npos) {
-              std::string name = h.substr(0, colon);
-              std::transform(name.begin(), name.end(), name.begin(), ::tolower);
-              std::string value = h.substr(colon + 1);
-              value.erase(0, value.find_first_not_of(' '));
-              r.headers[name] = value;
-            }
-            line = next;
-          }
-          content_length = static_cast<size_t>(std::atoll(r.header("content-length").c_str()));
-        }
-      }
-      if (head_end != std::string::npos && buffer_.size() >= head_end + 4 + content_length) {
-        r.body = buffer_.substr(head_end + 4, content_length);
-        buffer_.erase(0, head_end + 4 + content_length);
-        std::string conn = r.header("connection");
-        std::transform(conn.begin(), conn.end(), conn.begin(), ::tolower);
-        if (conn == "close") close_socket();
+      if (result == ResponseParser::Result::complete) return take_response();
+      if (result == ResponseParser::Result::error) {
+        r = Response{};
+        r.error = parser_.error();
+        close_socket();
         return r;
       }
       const auto left =
@@ -141,6 +127,11 @@ Response Client::request(std::string_view method, std::string_view target, std::
       if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) continue;
       char chunk[16384];
       const ssize_t n = ::recv(fd_, chunk, sizeof chunk, 0);
+      if (n == 0 && parser_.finish() == ResponseParser::Result::complete) {
+        r = take_response();  // a body that ran to the end of the connection
+        close_socket();
+        return r;
+      }
       if (n <= 0) {
         close_socket();
         if (!got_any && attempt == 0) break;  // stale keep-alive connection: retry once
@@ -149,7 +140,7 @@ Response Client::request(std::string_view method, std::string_view target, std::
         return r;
       }
       got_any = true;
-      buffer_.append(chunk, static_cast<size_t>(n));
+      result = parser_.feed(std::string_view(chunk, static_cast<size_t>(n)));
     }
   }
   r = Response{};

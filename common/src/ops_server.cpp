@@ -1,42 +1,48 @@
 #include "orderflow/ops_server.hpp"
 
 #include <pistache/endpoint.h>
-#include <pistache/router.h>
 
 #include "orderflow/http_util.hpp"
-#include "orderflow/metrics.hpp"
 
 namespace orderflow {
+namespace {
+
+class OpsHandler : public Pistache::Http::Handler {
+ public:
+  HTTP_PROTOTYPE(OpsHandler)
+  explicit OpsHandler(const ops::Checks& checks) : checks_(checks) {}
+  void onRequest(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) override {
+    using Pistache::Http::Code;
+    auto reply = request.method() == Pistache::Http::Method::Get ? ops::answer(request.resource(), checks_)
+                                                                 : std::nullopt;
+    if (!reply) {
+      http::send_error(response, Code::Not_Found, "not_found",
+                       "the ops endpoint serves /healthz, /readyz, /metrics");
+      return;
+    }
+    response.headers().add<Pistache::Http::Header::ContentType>(reply->type);
+    response.send(reply->code, reply->body);
+  }
+
+ private:
+  const ops::Checks& checks_;
+};
+
+}  // namespace
 
 struct OpsServer::Impl {
-  std::function<bool()> ready;
-  Pistache::Rest::Router router;
+  ops::Checks checks;
   std::unique_ptr<Pistache::Http::Endpoint> endpoint;
 };
 
-OpsServer::OpsServer(const std::string& bind_address, uint16_t port, std::function<bool()> ready)
+OpsServer::OpsServer(const std::string& bind_address, uint16_t port, ops::Checks checks)
     : impl_(std::make_unique<Impl>()) {
-  using namespace Pistache;
-  impl_->ready = std::move(ready);
-  auto* impl = impl_.get();
-  Rest::Routes::Get(impl_->router, "/metrics", [](const Rest::Request&, Http::ResponseWriter response) {
-    response.headers().add<Http::Header::ContentType>(MIME(Text, Plain));
-    response.send(Http::Code::Ok, metrics::serialize());
-    return Rest::Route::Result::Ok;
-  });
-  Rest::Routes::Get(impl_->router, "/healthz", [](const Rest::Request&, Http::ResponseWriter response) {
-    http::send_json(response, Http::Code::Ok, R"({"status":"ok"})");
-    return Rest::Route::Result::Ok;
-  });
-  Rest::Routes::Get(impl_->router, "/readyz", [impl](const Rest::Request&, Http::ResponseWriter response) {
-    const bool ok = impl->ready();
-    http::send_json(response, ok ? Http::Code::Ok : Http::Code::Service_Unavailable,
-                    ok ? R"({"status":"ready"})" : R"({"status":"not ready"})");
-    return Rest::Route::Result::Ok;
-  });
-  impl_->endpoint = std::make_unique<Http::Endpoint>(Address(bind_address, Port(port)));
-  impl_->endpoint->init(Http::Endpoint::options().threads(1).flags(Tcp::Options::ReuseAddr));
-  impl_->endpoint->setHandler(impl_->router.handler());
+  impl_->checks = std::move(checks);
+  impl_->endpoint =
+      std::make_unique<Pistache::Http::Endpoint>(Pistache::Address(bind_address, Pistache::Port(port)));
+  impl_->endpoint->init(
+      Pistache::Http::Endpoint::options().threads(1).flags(Pistache::Tcp::Options::ReuseAddr));
+  impl_->endpoint->setHandler(Pistache::Http::make_handler<OpsHandler>(impl_->checks));
   impl_->endpoint->serveThreaded();
 }
 

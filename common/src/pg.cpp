@@ -1,13 +1,31 @@
 #include "orderflow/pg.hpp"
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include <thread>
 
 namespace orderflow::pg {
 
-std::unique_ptr<pqxx::connection> connect(const std::string& dsn) {
-  return std::make_unique<pqxx::connection>(dsn);
+std::string guarded_dsn(const std::string& dsn, const SessionLimits& limits) {
+  if (dsn.starts_with("postgres") && dsn.find("://") != std::string::npos) return dsn;
+  std::string out = dsn;
+  if (out.find("connect_timeout") == std::string::npos) out += " connect_timeout=5";
+  if (out.find("keepalives") == std::string::npos) {
+    out += " keepalives=1 keepalives_idle=10 keepalives_interval=3 keepalives_count=3";
+  }
+  if (out.find("options") == std::string::npos) {
+    out += fmt::format(" options='-c statement_timeout={} -c idle_in_transaction_session_timeout={}",
+                       limits.statement.count(), limits.idle_in_transaction.count());
+    if (limits.idle_session.count() > 0)
+      out += fmt::format(" -c idle_session_timeout={}", limits.idle_session.count());
+    out += "'";
+  }
+  return out;
+}
+
+std::unique_ptr<pqxx::connection> connect(const std::string& dsn, const SessionLimits& limits) {
+  return std::make_unique<pqxx::connection>(guarded_dsn(dsn, limits));
 }
 
 std::unique_ptr<pqxx::connection> connect_with_retry(const std::string& dsn,

@@ -3,8 +3,9 @@
 
 #include <random>
 
+#include "orderflow/http_response_parser.hpp"
 #include "orderflow/loadgen/histogram.hpp"
-#include "orderflow/loadgen/http_response.hpp"
+#include "orderflow/loadgen/json_member.hpp"
 #include "orderflow/loadgen/mix.hpp"
 
 using namespace orderflow::loadgen;
@@ -50,7 +51,7 @@ static void BM_ParseResponse(benchmark::State& state) {
       "/v1/orders/1b4e28ba-2fa1-5d2b-a3f0-5c9e8a1d2b3c"
       "\r\nContent-Length: "
       "70\r\n\r\n{\"order_id\":\"1b4e28ba-2fa1-5d2b-a3f0-5c9e8a1d2b3c\",\"status\":\"PENDING\"}";
-  ResponseParser p;
+  orderflow::http::ResponseParser p;
   for (auto _ : state) {
     p.feed(response);
     benchmark::DoNotOptimize(json_string_member(p.body(), "order_id"));

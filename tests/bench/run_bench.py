@@ -856,7 +856,7 @@ def main():
 
     started = datetime.datetime.now(datetime.timezone.utc)
     build = Path(args.build_dir)
-    args.bin_loadgen = build / "producers" / "orderflow-loadgen"
+    args.bin_loadgen = build / "tools" / "loadgen" / "orderflow-loadgen"
     args.bin_broker = build / "tests" / "bench" / "orderflow-broker-bench"
     args.bin_bare = build / "tests" / "bench" / "orderflow-bare-pistache"
     args.bin_probe = build / "tests" / "bench" / "orderflow-bench-probe"

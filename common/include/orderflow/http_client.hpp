@@ -1,6 +1,8 @@
 #pragma once
 // A small blocking HTTP/1.1 client with keep-alive, for the tests and the load generator. It sends
-// `Connection: keep-alive` on every request: Pistache 0.0.5 closes the connection otherwise.
+// `Connection: keep-alive` on every request: Pistache 0.0.5 closes the connection otherwise. Responses
+// are read with the shared ResponseParser (Content-Length, chunked, or a body up to the end of the
+// connection).
 #include <chrono>
 #include <cstdint>
 #include <map>
@@ -8,6 +10,8 @@
 #include <string_view>
 #include <utility>
 #include <vector>
+
+#include "orderflow/http_response_parser.hpp"
 
 namespace orderflow::http {
 
@@ -40,12 +44,13 @@ class Client {
  private:
   bool connect_socket(std::string& error);
   void close_socket();
+  Response take_response();  // the parser's completed response
 
   std::string host_;
   uint16_t port_;
   std::chrono::milliseconds timeout_;
   int fd_ = -1;
-  std::string buffer_;  // bytes read past the previous response
+  ResponseParser parser_;  // also keeps bytes read past the previous response
 };
 
 }  // namespace orderflow::http

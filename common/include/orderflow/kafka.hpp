@@ -1,64 +1,13 @@
 #pragma once
-// RAII wrappers around librdkafka (2.0.2): an idempotent, acks=all producer whose delivery reports call
-// back per message, topic administration, and offset queries. Consumers live in consumers/runtime.
-#include <librdkafka/rdkafkacpp.h>
-
-#include <atomic>
-#include <chrono>
+// Topic administration and offset queries on librdkafka (2.0.2). What writes to Kafka lives in
+// producers/, what reads in consumers/runtime.
 #include <cstdint>
-#include <functional>
-#include <memory>
 #include <string>
-#include <string_view>
-#include <thread>
-#include <utility>
 #include <vector>
 
 #include "orderflow/topics.hpp"
 
 namespace orderflow::kafka {
-
-using Headers = std::vector<std::pair<std::string, std::string>>;
-
-struct DeliveryResult {
-  bool ok = false;
-  std::string error;  // empty when ok
-  int32_t partition = -1;
-  int64_t offset = -1;
-};
-using DeliveryFn = std::function<void(const DeliveryResult&)>;
-
-struct ProducerOptions {
-  std::string brokers;
-  std::string client_id = "orderflow";
-  unsigned message_timeout_ms = 5000;  // a delivery report says "failed" at the latest after this
-  unsigned linger_ms = 2;
-};
-
-class Producer {
- public:
-  explicit Producer(const ProducerOptions& options);
-  ~Producer();  // flushes (bounded), then stops the poll thread
-  Producer(const Producer&) = delete;
-  Producer& operator=(const Producer&) = delete;
-
-  // Queues one message. `on_delivery` runs on the producer's poll thread once the broker has
-  // acknowledged the write to all in-sync replicas, or the message failed. Returns false (and never
-  // calls on_delivery) when the message could not even be queued.
-  bool produce(const std::string& topic, std::string_view key, std::string_view value, const Headers& headers,
-               DeliveryFn on_delivery, std::string* error = nullptr);
-  // Waits until every queued message has its delivery report; false on timeout.
-  bool flush(std::chrono::milliseconds timeout);
-  // True when the broker answers a metadata request within the timeout.
-  bool reachable(std::chrono::milliseconds timeout);
-
- private:
-  class DeliveryCallback;
-  std::unique_ptr<DeliveryCallback> delivery_cb_;
-  std::unique_ptr<RdKafka::Producer> producer_;
-  std::atomic<bool> running_{true};
-  std::thread poll_thread_;
-};
 
 // Creates the manifest's topics with `prefix` in front; existing topics are fine. Throws on error.
 void create_topics(const std::string& brokers, const std::string& prefix,

@@ -1,15 +1,16 @@
 #pragma once
-// The operations endpoint every worker serves on its metrics port: /metrics, /healthz, /readyz.
-#include <functional>
+// The operations endpoint every worker serves on its metrics port: the ops routes (ops_routes.hpp)
+// and nothing else.
 #include <memory>
 #include <string>
+
+#include "orderflow/ops_routes.hpp"
 
 namespace orderflow {
 
 class OpsServer {
  public:
-  // `ready` is asked on every /readyz: true when the process can do its work (Kafka and Postgres up).
-  OpsServer(const std::string& bind_address, uint16_t port, std::function<bool()> ready);
+  OpsServer(const std::string& bind_address, uint16_t port, ops::Checks checks);
   ~OpsServer();
   OpsServer(const OpsServer&) = delete;
   OpsServer& operator=(const OpsServer&) = delete;

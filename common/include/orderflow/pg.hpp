@@ -8,7 +8,21 @@
 
 namespace orderflow::pg {
 
-std::unique_ptr<pqxx::connection> connect(const std::string& dsn);
+// Server-side bounds of a session, so a client that froze (SIGSTOP, a partition) cannot hold locks for
+// ever: its open transaction is ended after `idle_in_transaction`, a statement after `statement`, and,
+// where set, the whole idle session after `idle_session` (the relay's lease: a live relay queries at
+// least every 200 ms, a frozen one loses its advisory lock). TCP keepalives find a peer that is gone.
+struct SessionLimits {
+  std::chrono::milliseconds statement{60000};
+  std::chrono::milliseconds idle_in_transaction{30000};
+  std::chrono::milliseconds idle_session{0};  // 0: none
+};
+
+// Connects with a 5 s connect timeout, keepalives and `limits` (a key=value DSN only; a URI or a DSN
+// that sets its own options is taken as it is).
+std::unique_ptr<pqxx::connection> connect(const std::string& dsn, const SessionLimits& limits = {});
+// The DSN connect() uses.
+std::string guarded_dsn(const std::string& dsn, const SessionLimits& limits);
 // Retries until connected or `timeout` passed (then rethrows the last error).
 std::unique_ptr<pqxx::connection> connect_with_retry(const std::string& dsn,
                                                      std::chrono::milliseconds timeout);

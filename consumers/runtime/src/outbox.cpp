@@ -4,15 +4,12 @@
 
 #include "orderflow/json.hpp"
 #include "orderflow/pg.hpp"
+#include "orderflow/producers/outbox_relay.hpp"
 #include "orderflow/topics.hpp"
 
 namespace orderflow::runtime {
 
 Outbox::Outbox(const Config& config, std::string source) : config_(config), source_(std::move(source)) {}
-
-std::string Outbox::channel(const std::string& source) {
-  return "outbox_" + source;
-}
 
 void Outbox::publish(const messages::Message& m) {
   rows_.push_back(Row{config_.topic(std::string(m.topic())), m.key, messages::encode(m), "{}", false});
@@ -48,7 +45,7 @@ void Outbox::write(pqxx::transaction_base& tx) {
   }
   tx.exec(sql);
   // Delivered on commit only, so the relay never wakes for rows it cannot see yet.
-  tx.exec("NOTIFY " + tx.quote_name(channel(source_)));
+  tx.exec("NOTIFY " + tx.quote_name(producers::OutboxRelay::channel(source_)));
   rows_.clear();
 }
 

@@ -35,9 +35,6 @@ class Outbox {
   size_t dead_letters() const;
   const std::string& source() const { return source_; }
 
-  // The LISTEN/NOTIFY channel of a source's outbox.
-  static std::string channel(const std::string& source);
-
  private:
   struct Row {
     std::string topic, key, payload, headers_json;

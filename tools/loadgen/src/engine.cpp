@@ -22,7 +22,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include "orderflow/loadgen/http_response.hpp"
+#include "orderflow/http_response_parser.hpp"
+#include "orderflow/loadgen/json_member.hpp"
 #include "orderflow/loadgen/rate_scheduler.hpp"
 
 namespace orderflow::loadgen {
@@ -84,7 +85,7 @@ struct Conn {
   bool busy = false;
   std::string out;
   size_t out_off = 0;
-  ResponseParser parser;
+  http::ResponseParser parser;
   // The request in flight.
   Kind kind = Kind::order;
   TimePoint intended;
@@ -473,10 +474,10 @@ void Worker::on_readable(Conn& c) {
     if (n > 0) {
       if (!c.busy) continue;  // nothing asked: ignore (cannot happen with our servers)
       const auto r = c.parser.feed(std::string_view(chunk, static_cast<size_t>(n)));
-      if (r == ResponseParser::Result::complete) {
+      if (r == http::ResponseParser::Result::complete) {
         on_response(c);
         if (c.fd < 0) return;
-      } else if (r == ResponseParser::Result::error) {
+      } else if (r == http::ResponseParser::Result::error) {
         on_failure(c, c.parser.error());
         return;
       }
@@ -489,7 +490,7 @@ void Worker::on_readable(Conn& c) {
       close_conn(c);
       return;
     }
-    if (n == 0 && c.parser.finish() == ResponseParser::Result::complete) {
+    if (n == 0 && c.parser.finish() == http::ResponseParser::Result::complete) {
       on_response(c);
       close_conn(c);
       return;

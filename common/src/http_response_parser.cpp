@@ -1,21 +1,27 @@
-#include "orderflow/loadgen/http_response.hpp"
+#include "orderflow/http_response_parser.hpp"
 
 #include <algorithm>
-#include <cctype>
 #include <charconv>
 
-namespace orderflow::loadgen {
+namespace orderflow::http {
 namespace {
 
+char lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
 bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
-         });
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return lower(x) == lower(y); });
+}
+
+bool blank(char c) {
+  return c == ' ' || c == '\t';
 }
 
 std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) s.remove_suffix(1);
+  while (!s.empty() && blank(s.front())) s.remove_prefix(1);
+  while (!s.empty() && (blank(s.back()) || s.back() == '\r')) s.remove_suffix(1);
   return s;
 }
 
@@ -43,6 +49,7 @@ void ResponseParser::next() {
     buffer_.erase(0, consumed_);
     consumed_ = 0;
   }
+  head_scan_ = 0;
   have_head_ = false;
   status_ = 0;
   close_ = false;
@@ -51,9 +58,24 @@ void ResponseParser::next() {
   content_length_ = 0;
   body_start_ = 0;
   chunk_pos_ = 0;
+  headers_.clear();  // keeps its capacity
   body_.clear();
   error_.clear();
   done_ = false;
+}
+
+ResponseParser::Header ResponseParser::header_at(size_t i) const {
+  const Field& f = headers_[i];
+  return {std::string_view(buffer_.data() + f.name_pos, f.name_len),
+          std::string_view(buffer_.data() + f.value_pos, f.value_len)};
+}
+
+std::optional<std::string_view> ResponseParser::header(std::string_view lowercase_name) const {
+  for (size_t i = headers_.size(); i-- > 0;) {
+    const Header h = header_at(i);
+    if (h.name == lowercase_name) return h.value;
+  }
+  return std::nullopt;
 }
 
 ResponseParser::Result ResponseParser::feed(std::string_view bytes) {
@@ -77,12 +99,13 @@ ResponseParser::Result ResponseParser::finish() {
 
 ResponseParser::Result ResponseParser::parse() {
   if (!have_head_) {
-    const size_t end = buffer_.find("\r\n\r\n");
+    const size_t end = buffer_.find("\r\n\r\n", head_scan_);
     if (end == std::string::npos) {
       if (buffer_.size() > 64 * 1024) {
         error_ = "response head over 64 KiB";
         return Result::error;
       }
+      head_scan_ = buffer_.size() < 3 ? 0 : buffer_.size() - 3;
       return Result::incomplete;
     }
     const std::string_view head(buffer_.data(), end);
@@ -104,9 +127,9 @@ ResponseParser::Result ResponseParser::parse() {
       error_ = "bad status line";
       return Result::error;
     }
-    status_ = status;
     bool have_length = false;
     bool keep_alive = false;
+    headers_.clear();
     while (line_end != std::string_view::npos) {
       const size_t start = line_end + 2;
       line_end = head.find("\r\n", start);
@@ -116,7 +139,13 @@ ResponseParser::Result ResponseParser::parse() {
       if (colon == std::string_view::npos) continue;
       const std::string_view name = trim(line.substr(0, colon));
       const std::string_view value = trim(line.substr(colon + 1));
-      if (iequals(name, "content-length")) {
+      // Lowercase the name where it lies: the views handed out, and the comparisons below, use it.
+      char* const name_at = buffer_.data() + (name.data() - buffer_.data());
+      std::transform(name_at, name_at + name.size(), name_at, lower);
+      headers_.push_back(
+          {static_cast<uint32_t>(name.data() - buffer_.data()), static_cast<uint32_t>(name.size()),
+           static_cast<uint32_t>(value.data() - buffer_.data()), static_cast<uint32_t>(value.size())});
+      if (name == "content-length") {
         size_t n = 0;
         if (std::from_chars(value.data(), value.data() + value.size(), n).ec != std::errc()) {
           error_ = "bad Content-Length";
@@ -124,13 +153,14 @@ ResponseParser::Result ResponseParser::parse() {
         }
         content_length_ = n;
         have_length = true;
-      } else if (iequals(name, "transfer-encoding")) {
+      } else if (name == "transfer-encoding") {
         chunked_ = contains_token(value, "chunked");
-      } else if (iequals(name, "connection")) {
+      } else if (name == "connection") {
         if (contains_token(value, "close")) close_ = true;
         if (contains_token(value, "keep-alive")) keep_alive = true;
       }
     }
+    status_ = status;
     if (http10 && !keep_alive) close_ = true;
     have_head_ = true;
     body_start_ = end + 4;
@@ -182,32 +212,10 @@ ResponseParser::Result ResponseParser::parse_chunks() {
       }
     }
     const size_t data = line_end + 2;
-    if (buffer_.size() < data + size + 2) return Result::incomplete;
+    if (buffer_.size() - data < 2 || buffer_.size() - data - 2 < size) return Result::incomplete;
     body_.append(buffer_, data, size);
     chunk_pos_ = data + size + 2;
   }
 }
 
-std::optional<std::string_view> json_string_member(std::string_view json, std::string_view name) {
-  size_t pos = 0;
-  for (;;) {
-    pos = json.find(name, pos);
-    if (pos == std::string_view::npos) return std::nullopt;
-    const bool quoted =
-        pos > 0 && json[pos - 1] == '"' && pos + name.size() < json.size() && json[pos + name.size()] == '"';
-    size_t i = pos + name.size() + 1;
-    pos += name.size();
-    if (!quoted) continue;
-    while (i < json.size() && std::isspace(static_cast<unsigned char>(json[i]))) ++i;
-    if (i >= json.size() || json[i] != ':') continue;
-    ++i;
-    while (i < json.size() && std::isspace(static_cast<unsigned char>(json[i]))) ++i;
-    if (i >= json.size() || json[i] != '"') return std::nullopt;  // not a string
-    const size_t start = i + 1;
-    const size_t end = json.find('"', start);
-    if (end == std::string_view::npos) return std::nullopt;
-    return json.substr(start, end - start);
-  }
-}
-
-}  // namespace orderflow::loadgen
+}  // namespace orderflow::http

@@ -1,8 +1,8 @@
 #pragma once
-// Publishes a source's outbox rows in order with the idempotent producer and deletes them after the
-// broker acknowledged them. Rows left by a crash are simply still there and go out on restart. Among
-// several instances of a role, one relay at a time holds the source's advisory lock, which keeps
-// per-key order; the others stand by.
+// Publishes a source's outbox rows (runtime.outbox, written by the workers' transactions) in order with the
+// idempotent producer and deletes them after the broker acknowledged them. Rows left by a crash are simply
+// still there and go out on restart. Among several instances of a role, one relay at a time holds the
+// source's advisory lock, which keeps per-key order; the others stand by.
 #include <atomic>
 #include <memory>
 #include <pqxx/connection>
@@ -11,7 +11,7 @@
 
 #include "orderflow/config.hpp"
 
-namespace orderflow::runtime {
+namespace orderflow::producers {
 
 class OutboxRelay {
  public:
@@ -21,6 +21,9 @@ class OutboxRelay {
   // Publishes what is left (bounded), then stops the thread.
   void stop();
   bool healthy() const { return healthy_.load(); }
+
+  // The LISTEN/NOTIFY channel on which a transaction that wrote rows of `source` wakes the relay.
+  static std::string channel(const std::string& source) { return "outbox_" + source; }
 
  private:
   struct State;  // producer and metrics, created with the relay
@@ -35,4 +38,4 @@ class OutboxRelay {
   std::thread thread_;
 };
 
-}  // namespace orderflow::runtime
+}  // namespace orderflow::producers

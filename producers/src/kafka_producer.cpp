@@ -1,8 +1,8 @@
+#include "orderflow/producers/kafka_producer.hpp"
+
 #include <spdlog/spdlog.h>
 
 #include <stdexcept>
-
-#include "orderflow/kafka.hpp"
 
 namespace orderflow::kafka {
 namespace {

@@ -1,4 +1,4 @@
-#include "orderflow/runtime/outbox_relay.hpp"
+#include "orderflow/producers/outbox_relay.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -6,12 +6,11 @@
 #include <pqxx/pqxx>
 
 #include "orderflow/json.hpp"
-#include "orderflow/kafka.hpp"
 #include "orderflow/metrics.hpp"
 #include "orderflow/pg.hpp"
-#include "orderflow/runtime/outbox.hpp"
+#include "orderflow/producers/kafka_producer.hpp"
 
-namespace orderflow::runtime {
+namespace orderflow::producers {
 namespace {
 
 constexpr int kRowsPerRound = 2000;
@@ -54,10 +53,16 @@ kafka::Headers parse_headers(const std::string& text) {
 struct OutboxRelay::State {
   kafka::Producer producer;
   RelayMetrics metrics;
+  prometheus::Gauge& backlog;  // rows of the source not published yet, as the active relay last saw them
   State(const Config& config, const std::string& source)
       : producer(kafka::ProducerOptions{config.kafka_brokers, "orderflow-relay-" + source,
                                         config.produce_timeout_ms, 2}),
-        metrics(source) {}
+        metrics(source),
+        backlog(prometheus::BuildGauge()
+                    .Name("orderflow_outbox_backlog")
+                    .Help("Outbox rows waiting to be published (as the active relay last counted them)")
+                    .Register(metrics::registry())
+                    .Add({{"source", source}})) {}
 };
 
 OutboxRelay::OutboxRelay(const Config& config, std::string source)
@@ -80,7 +85,9 @@ void OutboxRelay::run() {
   auto backoff = std::chrono::milliseconds(100);
   while (!stopping_) {
     try {
-      auto conn = pg::connect(config_.pg_dsn);
+      // The lease: PostgreSQL ends this session when it idles 15 s (a live relay queries every 200 ms
+      // at most), so a frozen holder loses the advisory lock and a standby takes over.
+      auto conn = pg::connect(config_.pg_dsn, pg::SessionLimits{.idle_session = std::chrono::seconds(15)});
       // One relay per source at a time keeps per-key order across instances; the rest stand by.
       {
         pqxx::nontransaction q(*conn);
@@ -90,7 +97,7 @@ void OutboxRelay::run() {
           std::this_thread::sleep_for(std::chrono::milliseconds(500));
         }
       }
-      Wakeup wakeup(*conn, Outbox::channel(source_));
+      Wakeup wakeup(*conn, channel(source_));
       healthy_ = true;
       backoff = std::chrono::milliseconds(100);
       for (;;) {
@@ -112,7 +119,20 @@ void OutboxRelay::run() {
   }
 }
 
-// Publishes up to kRowsPerRound rows; returns true when it published something (more may wait).
+// One round's delivery reports. Shared with the callbacks, not on the stack: a report that arrives after
+// a flush gave up must find it alive.
+struct RoundReports {
+  std::mutex mutex;
+  std::vector<bool> delivered;  // by row index
+  size_t answered = 0;
+  std::string first_error;
+};
+
+// Publishes up to kRowsPerRound rows in seq order; returns true when it published something (more may
+// wait). Only the longest prefix of delivered rows is deleted: after a failure the round stops there and
+// the next one resends from the first undelivered row, so no later row of a key overtakes an earlier
+// one (librdkafka's idempotent producer fails the rest of a partition's queue after a failed message;
+// rows resent that had got through carry the same id and bytes, which readers drop).
 bool OutboxRelay::relay_once(pqxx::connection& conn) {
   auto& producer = state_->producer;
   const auto started = std::chrono::steady_clock::now();
@@ -122,40 +142,54 @@ bool OutboxRelay::relay_once(pqxx::connection& conn) {
     rows = q.exec("SELECT seq, topic, key, payload, headers::text FROM runtime.outbox WHERE source = " +
                   q.quote(source_) + " ORDER BY seq LIMIT " + std::to_string(kRowsPerRound));
   }
-  if (rows.empty()) return false;
+  if (rows.empty()) {
+    state_->backlog.Set(0);
+    return false;
+  }
 
-  std::mutex mutex;
-  std::vector<int64_t> delivered;
-  std::string first_error;
+  auto reports = std::make_shared<RoundReports>();
+  reports->delivered.assign(rows.size(), false);
+  size_t queued_rows = 0;
   for (const auto& row : rows) {
-    const int64_t seq = row[0].as<int64_t>();
+    const size_t index = queued_rows;
     const pqxx::binarystring payload(row[3]);
     std::string error;
     const bool queued = producer.produce(
         row[1].as<std::string>(), row[2].as<std::string>(),
         std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size()),
         parse_headers(row[4].as<std::string>()),
-        [&, seq](const kafka::DeliveryResult& r) {
-          std::lock_guard lock(mutex);
+        [reports, index](const kafka::DeliveryResult& r) {
+          std::lock_guard lock(reports->mutex);
+          ++reports->answered;
           if (r.ok) {
-            delivered.push_back(seq);
-          } else if (first_error.empty()) {
-            first_error = r.error;
+            reports->delivered[index] = true;
+          } else if (reports->first_error.empty()) {
+            reports->first_error = r.error;
           }
         },
         &error);
     if (!queued) {
-      std::lock_guard lock(mutex);
-      if (first_error.empty()) first_error = error;
+      std::lock_guard lock(reports->mutex);
+      if (reports->first_error.empty()) reports->first_error = error;
       break;  // keep order: do not send later rows past one that could not be queued
     }
+    ++queued_rows;
   }
-  producer.flush(std::chrono::milliseconds(config_.produce_timeout_ms + 1000));
+  const bool flushed = producer.flush(std::chrono::milliseconds(config_.produce_timeout_ms + 1000));
 
-  std::lock_guard lock(mutex);
-  if (!delivered.empty()) {
+  std::vector<int64_t> done;  // the delivered prefix
+  std::string failure;
+  {
+    std::lock_guard lock(reports->mutex);
+    for (size_t i = 0; i < queued_rows && reports->delivered[i]; ++i)
+      done.push_back(rows[i][0].as<int64_t>());
+    failure = reports->first_error;
+    if (failure.empty() && !flushed) failure = "delivery reports did not come within the produce timeout";
+    if (failure.empty() && done.size() < rows.size()) failure = "a row was not delivered";
+  }
+  if (!done.empty()) {
     std::string list;
-    for (int64_t seq : delivered) {
+    for (int64_t seq : done) {
       if (!list.empty()) list += ',';
       list += std::to_string(seq);
     }
@@ -167,10 +201,18 @@ bool OutboxRelay::relay_once(pqxx::connection& conn) {
     tx.commit();
   }
   auto& m = state_->metrics;
-  m.published.Increment(static_cast<double>(delivered.size()));
+  m.published.Increment(static_cast<double>(done.size()));
   m.round_seconds.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  if (!first_error.empty()) throw std::runtime_error("publishing failed: " + first_error);
+  // All rows were read unless the round was full: then count what waits behind it.
+  double backlog = static_cast<double>(rows.size() - done.size());
+  if (rows.size() == static_cast<size_t>(kRowsPerRound)) {
+    pqxx::nontransaction q(conn);
+    backlog =
+        q.exec("SELECT count(*) FROM runtime.outbox WHERE source = " + q.quote(source_))[0][0].as<double>();
+  }
+  state_->backlog.Set(backlog);
+  if (!failure.empty()) throw std::runtime_error("publishing failed: " + failure);
   return true;
 }
 
-}  // namespace orderflow::runtime
+}  // namespace orderflow::producers
