@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
-# Install what the build, the tests and the local stack need, and fetch the
-# Kafka jars. Idempotent and quick (one dpkg-query, one file test) when all is
-# there, so `make`, CI and the test scripts can call it every time.
+# Install what the build, the tests and the local stack need, fetch the Kafka
+# jars and install the contract validators (infra/contract-tools.sh).
+# Idempotent and quick (one dpkg-query, a few file tests) when all is there, so
+# `make`, CI and the test scripts can call it every time.
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 # shellcheck source=env.sh
@@ -83,3 +84,7 @@ if [[ ! -f $libs/kafka_2.13-$KAFKA_VERSION.jar ]]; then
     tmp=
   fi
 fi
+
+# --- contract validators (npm, PyPI; pinned) ----------------------------------
+# redocly, @asyncapi/parser and schemathesis for the `contract` tests, in the cache folder.
+"$here/contract-tools.sh"
