@@ -1,6 +1,6 @@
 // The api's endpoints besides POST /v1/orders, against the real broker and database, with no worker
 // running: reads are seeded with SQL, and each command endpoint is checked by what it published
-// (exact envelope type, key and payload), or that it published nothing at all.
+// (exact message type, key and payload), or that it published nothing at all.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -9,11 +9,11 @@
 #include <thread>
 #include <variant>
 
-#include "orderflow/envelope.hpp"
 #include "orderflow/ids.hpp"
 #include "orderflow/json.hpp"
 #include "orderflow/kafka.hpp"
-#include "orderflow/topics.hpp"
+#include "orderflow/messages/message.hpp"
+#include "orderflow/messages/topics.hpp"
 #include "pipeline.hpp"
 #include "test_env.hpp"
 
@@ -39,8 +39,10 @@ test::Pipeline& single_thread() {
   return p;
 }
 
-const std::vector<std::string> kCommandTopics = {topics::kOrdersCommands, topics::kInventoryCommands,
-                                                 topics::kCartsCommands};
+const std::string kOrdersCommands(messages::kOrdersCommands.name);
+const std::string kInventoryCommands(messages::kInventoryCommands.name);
+const std::string kCartsCommands(messages::kCartsCommands.name);
+const std::vector<std::string> kCommandTopics = {kOrdersCommands, kInventoryCommands, kCartsCommands};
 
 int64_t end_of(const std::string& topic_base) {
   return kafka::end_offset_total(pipeline().config().kafka_brokers, pipeline().topic(topic_base));
@@ -54,24 +56,26 @@ int64_t commands_end() {
 }
 
 struct Published {
-  Envelope envelope;
-  rapidjson::Document payload;
+  messages::Message message;
+  std::string payload;  // messages::encode_payload of it
 };
 
-// The envelopes on `topic_base` whose key is `key`, each decoded (so checked against the envelope
-// schema and its type's payload schema: a record that fails is a test failure).
+// The messages on `topic_base` whose key is `key`, each decoded (so checked against the envelope
+// schema, its type's payload schema and its topic's key: a record that fails is a test failure).
 std::vector<Published> published(const std::string& topic_base, const std::string& key) {
   std::vector<Published> out;
   for (const auto& value :
        test::read_topic(pipeline().config().kafka_brokers, pipeline().topic(topic_base))) {
-    Published p;
-    auto decoded = decode(value, &p.payload);
-    if (auto* error = std::get_if<DecodeError>(&decoded)) {
+    auto decoded = messages::decode(value);
+    if (auto* error = std::get_if<messages::DecodeError>(&decoded)) {
       ADD_FAILURE() << "invalid record on " << topic_base << ": " << error->reason << "\n" << value;
       continue;
     }
-    p.envelope = std::get<Envelope>(decoded);
-    if (p.envelope.key == key) out.push_back(std::move(p));
+    auto& m = std::get<messages::Message>(decoded);
+    if (m.topic() != topic_base) ADD_FAILURE() << m.type() << " on " << topic_base << ": " << value;
+    if (m.key != key) continue;
+    std::string payload = messages::encode_payload(m.payload);
+    out.push_back(Published{std::move(m), std::move(payload)});
   }
   return out;
 }
@@ -94,14 +98,14 @@ void expect_json(const std::string& actual, const std::string& expected) {
   expect_json(parse(actual), expected);
 }
 
-// Exactly one envelope of `type` keyed `key` on `topic_base`, with exactly this payload.
+// Exactly one message of `type` keyed `key` on `topic_base`, with exactly this payload.
 void expect_one_published(const std::string& topic_base, const std::string& key, const std::string& type,
                           const std::string& payload) {
   const auto found = published(topic_base, key);
   ASSERT_EQ(found.size(), 1u) << "records keyed " << key << " on " << topic_base;
-  EXPECT_EQ(found[0].envelope.type, type);
-  EXPECT_EQ(found[0].envelope.version, 1);
-  EXPECT_TRUE(is_uuid(found[0].envelope.id));
+  EXPECT_EQ(found[0].message.type(), type);
+  EXPECT_EQ(found[0].message.version(), 1);
+  EXPECT_TRUE(is_uuid(found[0].message.id));
   expect_json(found[0].payload, payload);
 }
 
@@ -170,7 +174,7 @@ TEST(CancelOrder, PendingOrderWithReasonPublishesCancelOrder) {
   EXPECT_EQ(r.header("content-type"), "application/json");
   EXPECT_EQ(r.header("location"), "/v1/orders/" + id);
   expect_json(r.body, R"({"order_id":")" + id + R"(","status":"PENDING","cancel":"requested"})");
-  expect_one_published(topics::kOrdersCommands, id, "CancelOrder",
+  expect_one_published(kOrdersCommands, id, "CancelOrder",
                        R"({"order_id":")" + id + R"(","reason":"changed my \"mind\""})");
 }
 
@@ -180,14 +184,14 @@ TEST(CancelOrder, EmptyBodyNeedsNoContentTypeAndConfirmedOrdersCanBeCancelled) {
   const auto r = c.request("POST", "/v1/orders/" + id + "/cancel");
   ASSERT_EQ(r.status, 202) << r.body;
   expect_json(r.body, R"({"order_id":")" + id + R"(","status":"CONFIRMED","cancel":"requested"})");
-  expect_one_published(topics::kOrdersCommands, id, "CancelOrder", R"({"order_id":")" + id + R"("})");
+  expect_one_published(kOrdersCommands, id, "CancelOrder", R"({"order_id":")" + id + R"("})");
 }
 
 TEST(CancelOrder, EmptyJsonObjectIsANoReasonCancel) {
   auto c = pipeline().client();
   const auto id = seed_order("PENDING");
   ASSERT_EQ(c.post_json("/v1/orders/" + id + "/cancel", "{}").status, 202);
-  expect_one_published(topics::kOrdersCommands, id, "CancelOrder", R"({"order_id":")" + id + R"("})");
+  expect_one_published(kOrdersCommands, id, "CancelOrder", R"({"order_id":")" + id + R"("})");
 }
 
 TEST(CancelOrder, TerminalOrderIs409WithItsStatusAndPublishesNothing) {
@@ -205,7 +209,7 @@ TEST(CancelOrder, TerminalOrderIs409WithItsStatusAndPublishesNothing) {
     EXPECT_TRUE(doc["error"].HasMember("message"));
     EXPECT_EQ(doc["status"].GetString(), status);
     EXPECT_EQ(commands_end(), before);
-    EXPECT_TRUE(published(topics::kOrdersCommands, id).empty());
+    EXPECT_TRUE(published(kOrdersCommands, id).empty());
   }
 }
 
@@ -451,8 +455,7 @@ TEST(AdminStock, TheAdminTokenSetsStock) {
       c.request("PUT", "/v1/admin/stock/" + sku, R"({"on_hand":250})", json_and(bearer(kAdminToken)));
   ASSERT_EQ(r.status, 202) << r.body;
   expect_json(r.body, R"({"sku":")" + sku + R"(","on_hand":250,"status":"requested"})");
-  expect_one_published(topics::kInventoryCommands, sku, "AdjustStock",
-                       R"({"sku":")" + sku + R"(","on_hand":250})");
+  expect_one_published(kInventoryCommands, sku, "AdjustStock", R"({"sku":")" + sku + R"(","on_hand":250})");
 }
 
 TEST(AdminStock, ZeroAndTheMaximumAreAccepted) {
@@ -466,7 +469,7 @@ TEST(AdminStock, ZeroAndTheMaximumAreAccepted) {
       c.request("PUT", "/v1/admin/stock/" + sku, R"({"on_hand":1000000000})", json_and(bearer(kAdminToken)))
           .status,
       202);
-  EXPECT_EQ(published(topics::kInventoryCommands, sku).size(), 2u);
+  EXPECT_EQ(published(kInventoryCommands, sku).size(), 2u);
 }
 
 TEST(AdminStock, MissingOrMalformedAuthorizationIs401WithAChallenge) {
@@ -550,7 +553,7 @@ TEST(Carts, AddItemPublishesAddCartItem) {
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(r.header("location"), "/v1/carts/" + cart);
   expect_json(r.body, R"({"cart_id":")" + cart + R"(","sku":")" + sku + R"(","quantity":3})");
-  expect_one_published(topics::kCartsCommands, cart, "AddCartItem",
+  expect_one_published(kCartsCommands, cart, "AddCartItem",
                        R"({"cart_id":")" + cart + R"(","sku":")" + sku + R"(","quantity":3})");
 }
 
@@ -562,7 +565,7 @@ TEST(Carts, PercentEncodedCartIdIsDecoded) {
   const auto r =
       c.post_json("/v1/carts/" + cart + "%40shop/items", R"({"sku":")" + sku + R"(","quantity":1})");
   ASSERT_EQ(r.status, 202) << r.body;
-  expect_one_published(topics::kCartsCommands, cart + "@shop", "AddCartItem",
+  expect_one_published(kCartsCommands, cart + "@shop", "AddCartItem",
                        R"({"cart_id":")" + cart + R"(@shop","sku":")" + sku + R"(","quantity":1})");
 }
 
@@ -573,7 +576,7 @@ TEST(Carts, AddingAnUnknownSkuIs404NamingTheSku) {
       c.post_json("/v1/carts/" + cart + "/items", R"({"sku":")" + new_sku() + R"(","quantity":1})");
   EXPECT_EQ(r.status, 404) << r.body;
   EXPECT_EQ(error_field(r), "sku");
-  EXPECT_TRUE(published(topics::kCartsCommands, cart).empty());
+  EXPECT_TRUE(published(kCartsCommands, cart).empty());
 }
 
 TEST(Carts, RemoveItemPublishesRemoveCartItem) {
@@ -584,7 +587,7 @@ TEST(Carts, RemoveItemPublishesRemoveCartItem) {
   ASSERT_EQ(r.status, 202) << r.body;
   EXPECT_EQ(r.header("location"), "/v1/carts/" + cart);
   expect_json(r.body, R"({"cart_id":")" + cart + R"(","sku":")" + sku + R"(","status":"requested"})");
-  expect_one_published(topics::kCartsCommands, cart, "RemoveCartItem",
+  expect_one_published(kCartsCommands, cart, "RemoveCartItem",
                        R"({"cart_id":")" + cart + R"(","sku":")" + sku + R"("})");
 }
 
@@ -598,7 +601,7 @@ TEST(Carts, CheckoutPublishesCheckoutCartWithTheDerivedOrderId) {
   const auto order_id = order_id_for(customer, "checkout-1");
   EXPECT_EQ(r.header("location"), "/v1/orders/" + order_id);
   expect_json(r.body, R"({"order_id":")" + order_id + R"(","status":"PENDING"})");
-  expect_one_published(topics::kCartsCommands, cart, "CheckoutCart",
+  expect_one_published(kCartsCommands, cart, "CheckoutCart",
                        R"({"cart_id":")" + cart + R"(","order_id":")" + order_id + R"(","customer_id":")" +
                            customer + R"(","idempotency_key":"checkout-1"})");
   // A retry names the same order.
@@ -793,6 +796,392 @@ TEST(BadInputOnNewEndpoints, EachCaseGetsItsStatusNamesTheFieldAndPublishesNothi
             202);
   EXPECT_EQ(c.request("POST", "/v1/orders/" + order_id + "/cancel").status, 202);
   EXPECT_EQ(commands_end(), before + 2);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Text: every string a client sends (a body member or its name, a path parameter, a header) must be
+// valid UTF-8 without control characters, or it is a 400 naming the field. The database refuses
+// invalid UTF-8: the old api took such a cancel reason with 202 and the orders worker dead-lettered it.
+
+namespace {
+
+std::string error_code(const http::Response& r) {
+  auto doc = parse(r.body);
+  if (!doc.IsObject() || !doc.HasMember("error") || !doc["error"].IsObject()) return "<no error object>";
+  const auto& e = doc["error"];
+  return e.HasMember("code") && e["code"].IsString() ? e["code"].GetString() : "<no code>";
+}
+
+// A string that is not acceptable text, as it is written in each place a client can put it ("": that
+// place is not tried with it).
+struct BadText {
+  std::string name;
+  std::string in_json;    // between the quotes of a JSON string
+  std::string in_path;    // percent-encoded, in a path segment
+  std::string in_header;  // raw bytes of a header value
+};
+
+const std::vector<BadText> kBadTexts = {
+    {"invalid UTF-8", "\xff\xfe", "%FF%FE", "\xff\xfe"},
+    // A JSON text must escape a control character: unescaped, the body is malformed JSON.
+    {"control character", "a\\u0001b", "a%01b",
+     "a\x01"
+     "b"},
+    {"NUL", "a\\u0000b", "", ""},
+    {"DEL",
+     "a\x7f"
+     "b",
+     "a%7Fb",
+     "a\x7f"
+     "b"},
+    {"C1 control character", "a\\u0085b", "a%C2%85b", ""},
+    {"truncated UTF-8 sequence", "ab\xc3", "ab%C3", ""},
+    {"overlong UTF-8", "\xc0\xaf", "", ""},
+    {"UTF-8 of a surrogate", "\xed\xa0\x80", "", ""},
+};
+
+struct TextCase {
+  std::string name;
+  std::string method;
+  std::string target;
+  std::string body;
+  Headers headers;
+  std::string field;
+  std::string code;
+};
+
+std::vector<TextCase> text_cases(const BadText& bad, const std::string& order_id, const std::string& sku,
+                                 const std::string& cart) {
+  const Headers json = {{"Content-Type", "application/json"}};
+  const auto keyed = [] {
+    return Headers{{"Content-Type", "application/json"}, {"Idempotency-Key", test::unique("k")}};
+  };
+  const std::string v = bad.in_json;
+  const std::string item = R"({"sku":")" + sku + R"(","quantity":1})";
+  std::vector<TextCase> c;
+  // Body members.
+  c.push_back({"orders: customer_id", "POST", "/v1/orders",
+               R"({"customer_id":")" + v + R"(","lines":[{"sku":"A","quantity":1}]})", keyed(), "customer_id",
+               "invalid_text"});
+  c.push_back({"orders: lines[0].sku", "POST", "/v1/orders",
+               R"({"customer_id":"c","lines":[{"sku":")" + v + R"(","quantity":1}]})", keyed(),
+               "lines[0].sku", "invalid_text"});
+  c.push_back(
+      {"orders: lines[1].sku", "POST", "/v1/orders",
+       R"({"customer_id":"c","lines":[{"sku":"A","quantity":1},{"sku":")" + v + R"(","quantity":1}]})",
+       keyed(), "lines[1].sku", "invalid_text"});
+  c.push_back({"orders: a member's name", "POST", "/v1/orders",
+               R"({")" + v + R"(":1,"customer_id":"c","lines":[{"sku":"A","quantity":1}]})", keyed(), "body",
+               "invalid_text"});
+  c.push_back({"cancel: reason", "POST", "/v1/orders/" + order_id + "/cancel", R"({"reason":")" + v + R"("})",
+               json, "reason", "invalid_text"});
+  c.push_back({"items: sku", "POST", "/v1/carts/" + cart + "/items", R"({"sku":")" + v + R"(","quantity":1})",
+               json, "sku", "invalid_text"});
+  c.push_back({"checkout: customer_id", "POST", "/v1/carts/" + cart + "/checkout",
+               R"({"customer_id":")" + v + R"("})", keyed(), "customer_id", "invalid_text"});
+  c.push_back({"stock: a member's name", "PUT", "/v1/admin/stock/" + sku, R"({")" + v + R"(":1})",
+               json_and(bearer(kAdminToken)), "body", "invalid_text"});
+  // Path parameters.
+  if (const std::string p = bad.in_path; !p.empty()) {
+    c.push_back({"items: cart_id in the path", "POST", "/v1/carts/" + p + "/items", item, json, "cart_id",
+                 "invalid_path"});
+    c.push_back({"remove: cart_id in the path",
+                 "DELETE",
+                 "/v1/carts/" + p + "/items/" + sku,
+                 "",
+                 {},
+                 "cart_id",
+                 "invalid_path"});
+    c.push_back({"remove: sku in the path",
+                 "DELETE",
+                 "/v1/carts/" + cart + "/items/" + p,
+                 "",
+                 {},
+                 "sku",
+                 "invalid_path"});
+    c.push_back({"checkout: cart_id in the path", "POST", "/v1/carts/" + p + "/checkout",
+                 R"({"customer_id":"c"})", keyed(), "cart_id", "invalid_path"});
+    c.push_back(
+        {"cart GET: cart_id in the path", "GET", "/v1/carts/" + p, "", {}, "cart_id", "invalid_path"});
+    c.push_back({"cancel: order id in the path",
+                 "POST",
+                 "/v1/orders/" + p + "/cancel",
+                 "",
+                 {},
+                 "id",
+                 "invalid_path"});
+    c.push_back({"order GET: order id in the path", "GET", "/v1/orders/" + p, "", {}, "id", "invalid_path"});
+    c.push_back({"stock: sku in the path", "PUT", "/v1/admin/stock/" + p, R"({"on_hand":1})",
+                 json_and(bearer(kAdminToken)), "sku", "invalid_path"});
+    c.push_back({"product GET: sku in the path", "GET", "/v1/products/" + p, "", {}, "sku", "invalid_path"});
+  }
+  // The Idempotency-Key header (our client sends its bytes as they are).
+  if (const std::string h = bad.in_header; !h.empty()) {
+    c.push_back({"orders: Idempotency-Key",
+                 "POST",
+                 "/v1/orders",
+                 R"({"customer_id":"c","lines":[{"sku":"A","quantity":1}]})",
+                 {{"Content-Type", "application/json"}, {"Idempotency-Key", h}},
+                 "Idempotency-Key",
+                 "invalid_header"});
+    c.push_back({"checkout: Idempotency-Key",
+                 "POST",
+                 "/v1/carts/" + cart + "/checkout",
+                 R"({"customer_id":"c"})",
+                 {{"Content-Type", "application/json"}, {"Idempotency-Key", h}},
+                 "Idempotency-Key",
+                 "invalid_header"});
+  }
+  return c;
+}
+
+}  // namespace
+
+TEST(TextInEveryField, InvalidUtf8OrAControlCharacterIs400NamingTheFieldAndPublishesNothing) {
+  auto c = pipeline().client();
+  // A CONFIRMED order can be cancelled: only the reason's text is wrong.
+  const auto order_id = seed_order("CONFIRMED");
+  const auto sku = new_sku();
+  seed_product(sku, 10, 3);
+  const std::string cart = test::unique("cart");
+  const int64_t before = commands_end();
+  for (const auto& bad : kBadTexts) {
+    for (const auto& k : text_cases(bad, order_id, sku, cart)) {
+      SCOPED_TRACE(bad.name + " in " + k.name);
+      const auto r = c.request(k.method, k.target, k.body, k.headers);
+      EXPECT_EQ(r.status, 400) << r.body << r.error;
+      EXPECT_EQ(r.header("content-type"), "application/json");
+      EXPECT_EQ(error_field(r), k.field) << r.body;
+      EXPECT_EQ(error_code(r), k.code) << r.body;
+    }
+  }
+  EXPECT_EQ(commands_end(), before);
+  EXPECT_TRUE(published(kOrdersCommands, order_id).empty());
+  EXPECT_EQ(pipeline().order_status(order_id), "CONFIRMED");
+  // Text that is merely unusual is fine: a reason in other scripts, with an emoji.
+  const auto r = c.post_json("/v1/orders/" + order_id + "/cancel", R"({"reason":"Größe falsch — 太大了 😀"})");
+  ASSERT_EQ(r.status, 202) << r.body;
+  expect_one_published(kOrdersCommands, order_id, "CancelOrder",
+                       R"({"order_id":")" + order_id + R"(","reason":"Größe falsch — 太大了 😀"})");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The limits of schemas/definitions.schema.json at the edge and one past it: the edge is accepted and
+// publishes exactly one command; one past it is a 400 naming the field and publishes nothing. Lengths
+// count code points.
+
+namespace {
+
+std::string repeated(const std::string& s, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+// A test-unique name of exactly `n` characters (`n` >= the unique prefix).
+std::string unique_of_length(const std::string& prefix, size_t n, char fill) {
+  std::string s = test::unique(prefix);
+  EXPECT_LE(s.size(), n);
+  s.resize(n, fill);
+  return s;
+}
+
+// `n` order lines of distinct skus, quantity `quantity`, as JSON.
+std::string lines_json(size_t n, int quantity = 1, const std::string& first_sku = "L0") {
+  std::string out = "[";
+  for (size_t i = 0; i < n; ++i) {
+    out += (i ? "," : "") + std::string(R"({"sku":")") + (i == 0 ? first_sku : "L" + std::to_string(i)) +
+           R"(","quantity":)" + std::to_string(quantity) + "}";
+  }
+  return out + "]";
+}
+
+// The request was refused with a 400 naming `field`, and nothing was published since `before`.
+void expect_refused(const http::Response& r, const std::string& field, int64_t before) {
+  EXPECT_EQ(r.status, 400) << r.body;
+  EXPECT_EQ(error_field(r), field) << r.body;
+  EXPECT_EQ(commands_end(), before);
+}
+
+// The request was accepted, and published exactly one command since `before`: this one.
+void expect_accepted(const http::Response& r, int64_t before, const std::string& topic_base,
+                     const std::string& key, const std::string& type, const std::string& payload) {
+  ASSERT_EQ(r.status, 202) << r.body;
+  EXPECT_EQ(commands_end(), before + 1);
+  expect_one_published(topic_base, key, type, payload);
+}
+
+http::Response place(http::Client& c, const std::string& customer, const std::string& lines,
+                     const std::string& key) {
+  return c.post_json("/v1/orders", R"({"customer_id":")" + customer + R"(","lines":)" + lines + "}",
+                     {{"Idempotency-Key", key}});
+}
+
+// Places an order that must be accepted with exactly this command.
+void expect_order_accepted(http::Client& c, const std::string& customer, const std::string& lines,
+                           const std::string& key) {
+  const int64_t before = commands_end();
+  const auto id = order_id_for(customer, key);
+  expect_accepted(place(c, customer, lines, key), before, kOrdersCommands, id, "PlaceOrder",
+                  R"({"order_id":")" + id + R"(","customer_id":")" + customer + R"(","idempotency_key":")" +
+                      key + R"(","lines":)" + lines + "}");
+}
+
+}  // namespace
+
+TEST(Limits, PlaceOrderAtEachLimitIsAcceptedAndOnePastIsRefused) {
+  auto c = pipeline().client();
+  const auto customer = [] { return test::unique("cust"); };
+  const auto key = [] { return test::unique("key"); };
+  {
+    SCOPED_TRACE("50 lines, 51");
+    expect_order_accepted(c, customer(), lines_json(50), key());
+    const int64_t before = commands_end();
+    expect_refused(place(c, customer(), lines_json(51), key()), "lines", before);
+  }
+  {
+    SCOPED_TRACE("quantity 1 and 1000, 0 and 1001");
+    expect_order_accepted(c, customer(), lines_json(1, 1), key());
+    expect_order_accepted(c, customer(), lines_json(1, 1000), key());
+    const int64_t before = commands_end();
+    expect_refused(place(c, customer(), lines_json(1, 0), key()), "lines[0].quantity", before);
+    expect_refused(place(c, customer(), lines_json(1, 1001), key()), "lines[0].quantity", before);
+  }
+  {
+    SCOPED_TRACE("sku of 64 characters, 65");
+    expect_order_accepted(c, customer(), lines_json(2, 1, std::string(64, 's')), key());
+    const int64_t before = commands_end();
+    expect_refused(place(c, customer(), lines_json(2, 1, std::string(65, 's')), key()), "lines[0].sku",
+                   before);
+  }
+  {
+    SCOPED_TRACE("customer_id of 64 characters, 65");
+    expect_order_accepted(c, unique_of_length("cust", 64, 'c'), lines_json(1), key());
+    const int64_t before = commands_end();
+    expect_refused(place(c, unique_of_length("cust", 65, 'c'), lines_json(1), key()), "customer_id", before);
+  }
+  {
+    SCOPED_TRACE("Idempotency-Key of 128 characters, 129");
+    expect_order_accepted(c, customer(), lines_json(1), unique_of_length("key", 128, 'k'));
+    const int64_t before = commands_end();
+    expect_refused(place(c, customer(), lines_json(1), unique_of_length("key", 129, 'k')), "Idempotency-Key",
+                   before);
+  }
+}
+
+TEST(Limits, CancelReasonCountsCodePoints) {
+  auto c = pipeline().client();
+  // 2-byte and 4-byte characters: 500 of them are 1000 and 2000 bytes, still 500 code points.
+  for (const std::string ch : {"r", "é", "😀"}) {
+    SCOPED_TRACE(ch);
+    const auto id = seed_order("PENDING");
+    const std::string cancel = "/v1/orders/" + id + "/cancel";
+    const int64_t before = commands_end();
+    expect_refused(c.post_json(cancel, R"({"reason":")" + repeated(ch, 501) + R"("})"), "reason", before);
+    const std::string reason = repeated(ch, 500);
+    expect_accepted(c.post_json(cancel, R"({"reason":")" + reason + R"("})"), before, kOrdersCommands, id,
+                    "CancelOrder", R"({"order_id":")" + id + R"(","reason":")" + reason + R"("})");
+  }
+  {
+    SCOPED_TRACE("one character");
+    const auto id = seed_order("CONFIRMED");
+    expect_accepted(c.post_json("/v1/orders/" + id + "/cancel", R"({"reason":"é"})"), commands_end(),
+                    kOrdersCommands, id, "CancelOrder", R"({"order_id":")" + id + R"(","reason":"é"})");
+  }
+}
+
+TEST(Limits, CartsAtEachLimitAreAcceptedAndOnePastIsRefused) {
+  auto c = pipeline().client();
+  const std::string sku = new_sku();
+  seed_product(sku, 10, 3);
+  const auto add = [&](const std::string& cart, const std::string& item_sku, int quantity) {
+    return c.post_json("/v1/carts/" + cart + "/items",
+                       R"({"sku":")" + item_sku + R"(","quantity":)" + std::to_string(quantity) + "}");
+  };
+  const auto added = [&](const std::string& cart, const std::string& item_sku, int quantity) {
+    return R"({"cart_id":")" + cart + R"(","sku":")" + item_sku + R"(","quantity":)" +
+           std::to_string(quantity) + "}";
+  };
+  {
+    SCOPED_TRACE("item sku of 64 characters, 65");
+    const std::string long_sku = unique_of_length("SKU", 64, 'S');
+    seed_product(long_sku, 10, 3);
+    const std::string cart = test::unique("cart");
+    const int64_t before = commands_end();
+    expect_refused(add(cart, long_sku + "S", 1), "sku", before);
+    expect_accepted(add(cart, long_sku, 1), before, kCartsCommands, cart, "AddCartItem",
+                    added(cart, long_sku, 1));
+  }
+  for (const int quantity : {1, 1000}) {
+    SCOPED_TRACE("quantity " + std::to_string(quantity));
+    const std::string cart = test::unique("cart");
+    expect_accepted(add(cart, sku, quantity), commands_end(), kCartsCommands, cart, "AddCartItem",
+                    added(cart, sku, quantity));
+  }
+  for (const int quantity : {0, 1001}) {
+    SCOPED_TRACE("quantity " + std::to_string(quantity));
+    expect_refused(add(test::unique("cart"), sku, quantity), "quantity", commands_end());
+  }
+  {
+    SCOPED_TRACE("cart_id of 64 characters, 65");
+    const std::string cart = unique_of_length("cart", 64, 'c');
+    const int64_t before = commands_end();
+    expect_refused(add(cart + "c", sku, 1), "cart_id", before);
+    expect_accepted(add(cart, sku, 1), before, kCartsCommands, cart, "AddCartItem", added(cart, sku, 1));
+  }
+  {
+    SCOPED_TRACE("removed sku of 64 characters, 65");
+    const std::string cart = test::unique("cart");
+    const std::string long_sku = unique_of_length("SKU", 64, 'S');
+    const int64_t before = commands_end();
+    expect_refused(c.request("DELETE", "/v1/carts/" + cart + "/items/" + long_sku + "S"), "sku", before);
+    expect_accepted(c.request("DELETE", "/v1/carts/" + cart + "/items/" + long_sku), before, kCartsCommands,
+                    cart, "RemoveCartItem", R"({"cart_id":")" + cart + R"(","sku":")" + long_sku + R"("})");
+  }
+  const auto checkout = [&](const std::string& cart, const std::string& customer, const std::string& key) {
+    return c.post_json("/v1/carts/" + cart + "/checkout", R"({"customer_id":")" + customer + R"("})",
+                       {{"Idempotency-Key", key}});
+  };
+  const auto checked_out = [&](const std::string& cart, const std::string& customer, const std::string& key) {
+    return R"({"cart_id":")" + cart + R"(","order_id":")" + order_id_for(customer, key) +
+           R"(","customer_id":")" + customer + R"(","idempotency_key":")" + key + R"("})";
+  };
+  {
+    SCOPED_TRACE("checkout customer_id of 64 characters, 65");
+    const std::string cart = test::unique("cart");
+    const std::string customer = unique_of_length("cust", 64, 'c');
+    const int64_t before = commands_end();
+    expect_refused(checkout(cart, customer + "c", "k"), "customer_id", before);
+    expect_accepted(checkout(cart, customer, "k"), before, kCartsCommands, cart, "CheckoutCart",
+                    checked_out(cart, customer, "k"));
+  }
+  {
+    SCOPED_TRACE("checkout Idempotency-Key of 128 characters, 129");
+    const std::string cart = test::unique("cart");
+    const std::string key = unique_of_length("key", 128, 'k');
+    const int64_t before = commands_end();
+    expect_refused(checkout(cart, "c", key + "k"), "Idempotency-Key", before);
+    expect_accepted(checkout(cart, "c", key), before, kCartsCommands, cart, "CheckoutCart",
+                    checked_out(cart, "c", key));
+  }
+}
+
+TEST(Limits, AdminStockOnHandFromZeroToOneBillion) {
+  auto c = pipeline().client();
+  const auto set = [&](const std::string& sku, const std::string& on_hand) {
+    return c.request("PUT", "/v1/admin/stock/" + sku, R"({"on_hand":)" + on_hand + "}",
+                     json_and(bearer(kAdminToken)));
+  };
+  for (const auto& [edge, past] :
+       {std::pair<std::string, std::string>{"1000000000", "1000000001"}, {"0", "-1"}}) {
+    SCOPED_TRACE(edge);
+    const auto sku = new_sku();
+    seed_product(sku, 10, 3);
+    const int64_t before = commands_end();
+    expect_refused(set(sku, past), "on_hand", before);
+    expect_accepted(set(sku, edge), before, kInventoryCommands, sku, "AdjustStock",
+                    R"({"sku":")" + sku + R"(","on_hand":)" + edge + "}");
+  }
 }
 
 TEST(Router, CancelOnlyAllowsPost) {

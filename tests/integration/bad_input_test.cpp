@@ -3,14 +3,21 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <future>
+#include <map>
 #include <thread>
 
 #include "orderflow/json.hpp"
 #include "orderflow/kafka.hpp"
+#include "orderflow/messages/limits.hpp"
+#include "orderflow/messages/message.hpp"
+#include "orderflow/producers/kafka_producer.hpp"
 #include "pipeline.hpp"
+#include "saga_support.hpp"
 #include "test_env.hpp"
 
 using namespace orderflow;
+using namespace std::chrono_literals;
 
 namespace {
 
@@ -151,4 +158,176 @@ TEST(BadInput, HugeBodyBeyondTheServerBufferIsRefusedToo) {
       client.post_json("/v1/orders", std::string(3 * 1024 * 1024, ' '), {{"Idempotency-Key", "k"}});
   EXPECT_EQ(r.status, 413);
   EXPECT_EQ(commands_end(), before);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Bad input whose harm the api alone does not show: a cart grown past what an order may hold (its
+// checkout was an order the orders worker dead-lettered), text the database refuses. With the whole
+// saga running.
+
+namespace {
+
+test::Pipeline& saga_pipeline() {
+  static test::Pipeline p(
+      test::Pipeline::Options{.api = true, .roles = {"orders", "inventory", "carts"}, .env = {}});
+  return p;
+}
+
+size_t records_on(const std::string& topic_base) {
+  return test::read_topic(saga_pipeline().config().kafka_brokers, saga_pipeline().topic(topic_base)).size();
+}
+
+bool quiet() {
+  return test::wait_until([] { return saga_pipeline().quiescent(); }, 60s, 200ms);
+}
+
+std::string field_of(const http::Response& r, const char* member) {
+  auto doc = json::parse(r.body);
+  if (!doc || !doc->IsObject() || !doc->HasMember("error") || !(*doc)["error"].IsObject())
+    return "<no error>";
+  const auto& e = (*doc)["error"];
+  return e.HasMember(member) && e[member].IsString() ? e[member].GetString() : "<none>";
+}
+
+// sku -> quantity of a cart as GET /v1/carts/{id} shows it (empty while there is no such cart).
+std::map<std::string, int64_t> cart_items(http::Client& c, const std::string& cart) {
+  std::map<std::string, int64_t> items;
+  const auto r = c.get("/v1/carts/" + cart);
+  auto doc = json::parse(r.body);
+  if (r.status != 200 || !doc || !doc->IsObject() || !doc->HasMember("items")) return items;
+  for (const auto& item : (*doc)["items"].GetArray())
+    items[item["sku"].GetString()] = item["quantity"].GetInt64();
+  return items;
+}
+
+// `n` catalog products with plenty of stock.
+std::vector<std::string> seed_products(size_t n) {
+  const std::string prefix = test::unique("FULL");
+  std::vector<std::string> skus;
+  for (size_t i = 0; i < n; ++i) {
+    skus.push_back(prefix + "_" + std::to_string(i));
+    test::seed_product(saga_pipeline().dsn(), skus.back(), 100, 1000);
+  }
+  return skus;
+}
+
+http::Response add_item(http::Client& c, const std::string& cart, const std::string& sku, int quantity) {
+  return c.post_json("/v1/carts/" + cart + "/items",
+                     R"({"sku":")" + sku + R"(","quantity":)" + std::to_string(quantity) + "}");
+}
+
+// Adds each sku (quantity 1) and waits until the carts worker has applied them all.
+void fill_cart(http::Client& c, const std::string& cart, const std::vector<std::string>& skus) {
+  for (const auto& sku : skus) ASSERT_EQ(add_item(c, cart, sku, 1).status, 202) << sku;
+  ASSERT_TRUE(test::wait_until([&] { return cart_items(c, cart).size() == skus.size(); }, 30s))
+      << "the cart shows " << cart_items(c, cart).size() << " items\n"
+      << test::saga::worker_logs(saga_pipeline(), {"carts"});
+}
+
+// Checks out `cart`; expects a decided order (CONFIRMED or REJECTED) of `lines` lines and no dead letter.
+void expect_checkout_makes_an_order(http::Client& c, const std::string& cart, size_t lines) {
+  const size_t dead_before = records_on("orders.commands.dlq");
+  const std::string customer = test::unique("cust");
+  const auto r = c.post_json("/v1/carts/" + cart + "/checkout", R"({"customer_id":")" + customer + R"("})",
+                             {{"Idempotency-Key", test::unique("checkout")}});
+  ASSERT_EQ(r.status, 202) << r.body;
+  const std::string order_id = test::saga::json_string(r.body, "order_id");
+  const std::string body = test::saga::wait_decided(c, order_id, 60s);
+  ASSERT_FALSE(body.empty()) << "GET /v1/orders/" << order_id << " stayed 404\n"
+                             << test::saga::describe_orders(saga_pipeline(), {order_id})
+                             << test::saga::worker_logs(saga_pipeline(), {"carts", "orders"});
+  const std::string status = test::saga::json_string(body, "status");
+  EXPECT_TRUE(status == "CONFIRMED" || status == "REJECTED") << body;
+  auto doc = json::parse(body);
+  ASSERT_TRUE(doc && doc->HasMember("lines") && (*doc)["lines"].IsArray()) << body;
+  EXPECT_EQ((*doc)["lines"].Size(), lines) << body;
+  ASSERT_TRUE(quiet()) << saga_pipeline().progress();
+  EXPECT_EQ(records_on("orders.commands.dlq"), dead_before) << "the checkout's PlaceOrder was dead-lettered";
+}
+
+}  // namespace
+
+TEST(CartLimit, TheFiftyFirstSkuIs409CartFullAndTheCheckoutMakesAnOrder) {
+  auto c = saga_pipeline().client();
+  const size_t limit = messages::limits().max_order_lines;
+  ASSERT_EQ(limit, 50u);
+  const auto skus = seed_products(limit + 1);
+  const std::string cart = test::unique("cart");
+  const size_t dead_before = records_on("orders.commands.dlq");
+  fill_cart(c, cart, std::vector<std::string>(skus.begin(), skus.begin() + limit));
+
+  const int64_t before = kafka::end_offset_total(saga_pipeline().config().kafka_brokers,
+                                                 saga_pipeline().topic("carts.commands"));
+  const auto full = add_item(c, cart, skus[limit], 1);
+  EXPECT_EQ(full.status, 409) << full.body;
+  EXPECT_EQ(field_of(full, "code"), "cart_full") << full.body;
+  EXPECT_EQ(field_of(full, "field"), "sku") << full.body;
+  EXPECT_EQ(kafka::end_offset_total(saga_pipeline().config().kafka_brokers,
+                                    saga_pipeline().topic("carts.commands")),
+            before);
+  // An item the cart holds can still change its quantity.
+  ASSERT_EQ(add_item(c, cart, skus[7], 3).status, 202);
+  ASSERT_TRUE(test::wait_until([&] { return cart_items(c, cart)[skus[7]] == 3; }, 30s));
+  const auto items = cart_items(c, cart);
+  EXPECT_EQ(items.size(), limit);
+  EXPECT_EQ(items.count(skus[limit]), 0u);
+
+  expect_checkout_makes_an_order(c, cart, limit);
+  EXPECT_EQ(records_on("orders.commands.dlq"), dead_before);
+}
+
+TEST(CartLimit, TheCartsWorkerRefusesTheFiftyFirstSkuItself) {
+  auto c = saga_pipeline().client();
+  const size_t limit = messages::limits().max_order_lines;
+  const auto skus = seed_products(limit + 1);
+  const std::string cart = test::unique("cart");
+  fill_cart(c, cart, std::vector<std::string>(skus.begin(), skus.begin() + limit));
+
+  // An add the api did not see coming (in flight when it looked, or another producer's): straight to
+  // carts.commands, a valid message.
+  kafka::Producer producer(kafka::ProducerOptions{saga_pipeline().config().kafka_brokers, "test", 10000, 1});
+  const auto message = messages::make_message(messages::AddCartItem{cart, skus[limit], 1});
+  std::promise<bool> acked;
+  ASSERT_TRUE(producer.produce(saga_pipeline().topic("carts.commands"), message.key,
+                               messages::encode(message), {},
+                               [&](const kafka::DeliveryResult& r) { acked.set_value(r.ok); }));
+  ASSERT_TRUE(acked.get_future().get());
+  ASSERT_TRUE(test::wait_until([] { return saga_pipeline().caught_up("carts"); }, 30s))
+      << saga_pipeline().progress();
+  const auto items = cart_items(c, cart);
+  EXPECT_EQ(items.size(), limit);
+  EXPECT_EQ(items.count(skus[limit]), 0u) << "the carts worker added a 51st sku";
+
+  expect_checkout_makes_an_order(c, cart, limit);
+}
+
+TEST(BadText, CancelOfAConfirmedOrderWithAnInvalidReasonIs400AndTheOrderStaysConfirmed) {
+  auto c = saga_pipeline().client();
+  const std::string sku = test::unique("SKU");
+  test::seed_product(saga_pipeline().dsn(), sku, 100, 10);
+  const std::string order_id = test::saga::place_accepted(c, test::unique("cust"), {{sku, 1}});
+  ASSERT_EQ(test::saga::json_string(test::saga::wait_decided(c, order_id), "status"), "CONFIRMED");
+  ASSERT_TRUE(quiet()) << saga_pipeline().progress();
+  const size_t dead_before = records_on("orders.commands.dlq");
+  const int64_t before = kafka::end_offset_total(saga_pipeline().config().kafka_brokers,
+                                                 saga_pipeline().topic("orders.commands"));
+  // Invalid UTF-8 (which PostgreSQL refuses), a control character.
+  for (const std::string reason : {"\xff\xfe", "a\\u0001b"}) {
+    SCOPED_TRACE(reason);
+    const auto r = c.post_json("/v1/orders/" + order_id + "/cancel", R"({"reason":")" + reason + R"("})");
+    EXPECT_EQ(r.status, 400) << r.body;
+    EXPECT_EQ(field_of(r, "field"), "reason") << r.body;
+    EXPECT_EQ(field_of(r, "code"), "invalid_text") << r.body;
+  }
+  EXPECT_EQ(kafka::end_offset_total(saga_pipeline().config().kafka_brokers,
+                                    saga_pipeline().topic("orders.commands")),
+            before);
+  ASSERT_TRUE(quiet()) << saga_pipeline().progress();
+  EXPECT_EQ(saga_pipeline().order_status(order_id), "CONFIRMED");
+  EXPECT_EQ(records_on("orders.commands.dlq"), dead_before);
+  // The order could be cancelled all along: with a valid reason it is.
+  ASSERT_EQ(c.post_json("/v1/orders/" + order_id + "/cancel", R"({"reason":"changed my mind"})").status, 202);
+  EXPECT_TRUE(test::wait_until([&] { return saga_pipeline().order_status(order_id) == "CANCELLED"; }, 30s))
+      << test::saga::describe_orders(saga_pipeline(), {order_id});
+  EXPECT_EQ(records_on("orders.commands.dlq"), dead_before);
 }

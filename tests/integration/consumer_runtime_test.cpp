@@ -9,9 +9,10 @@
 #include <map>
 #include <random>
 
-#include "orderflow/envelope.hpp"
 #include "orderflow/ids.hpp"
 #include "orderflow/kafka.hpp"
+#include "orderflow/messages/message.hpp"
+#include "orderflow/producers/kafka_producer.hpp"
 #include "pipeline.hpp"
 #include "test_env.hpp"
 
@@ -40,10 +41,18 @@ void produce_raw(const std::string& key, const std::string& value) {
 
 std::string place_order_message(const std::string& customer, const std::string& key) {
   const std::string order_id = order_id_for(customer, key);
-  return encode(make_envelope("PlaceOrder", order_id,
-                              R"({"order_id":")" + order_id + R"(","customer_id":")" + customer +
-                                  R"(","idempotency_key":")" + key +
-                                  R"(","lines":[{"sku":"S1","quantity":1}]})"));
+  return messages::encode(messages::make_message(messages::PlaceOrder{.order_id = order_id,
+                                                                      .customer_id = customer,
+                                                                      .idempotency_key = key,
+                                                                      .cart_id = std::nullopt,
+                                                                      .lines = {{"S1", 1}}}));
+}
+
+// A record of a foreign producer: a well-formed envelope around whatever type and payload it says
+// (hand-written, so it can break the contract the message layer would refuse to write).
+std::string raw_envelope(const std::string& type, const std::string& key, const std::string& payload) {
+  return R"({"id":")" + random_uuid() + R"(","type":")" + type + R"(","version":1,"occurred_at":")" +
+         utc_now_iso8601() + R"(","key":")" + key + R"(","payload":)" + payload + "}";
 }
 
 // Produces n PlaceOrder commands for `customer` without waiting for each ack; returns when all are acked.
@@ -151,9 +160,9 @@ TEST(ConsumerRuntime, PoisonRecordsGoToTheDeadLetterTopicAndTheWorkerGoesOn) {
   const std::string dlq = pipeline().topic("orders.commands.dlq");
   const size_t dlq_before = test::read_topic(pipeline().config().kafka_brokers, dlq).size();
   produce_raw("k1", "this is not json");
-  produce_raw("k2", R"({"id":"x","type":"PlaceOrder"})");  // envelope fails its schema
-  produce_raw("k3", encode(make_envelope("PlaceOrder", "k3", R"({"order_id":"nope"})")));  // payload fails
-  produce_raw("k4", encode(make_envelope("Mystery", "k4", "{}")));                         // unknown type
+  produce_raw("k2", R"({"id":"x","type":"PlaceOrder"})");                         // envelope fails its schema
+  produce_raw("k3", raw_envelope("PlaceOrder", "k3", R"({"order_id":"nope"})"));  // payload fails
+  produce_raw("k4", raw_envelope("Mystery", "k4", "{}"));                         // unknown type
   produce_raw(order_id_for(customer, "after"), place_order_message(customer, "after"));
   ASSERT_TRUE(test::wait_until([&] { return orders_of(customer) == "1"; }, 30s)) << "the worker stopped";
   std::vector<std::string> dead;

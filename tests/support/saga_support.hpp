@@ -9,10 +9,11 @@
 #include <sstream>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
-#include "orderflow/envelope.hpp"
 #include "orderflow/json.hpp"
+#include "orderflow/messages/message.hpp"
 #include "orderflow/resources.hpp"
 #include "pipeline.hpp"
 #include "test_env.hpp"
@@ -164,30 +165,34 @@ struct EventLog {
   }
 };
 
-// Reads every record of `topic` (base name) and checks it: decodes as an envelope with a payload valid
-// for its type (common/envelope.hpp), type listed for the topic in the manifest, key as the manifest
-// says (order_id, or sku for the stock adjustment events), and no id with two different contents.
+// Reads every record of `topic` (base name) and checks it: decodes as a message with a payload valid
+// for its type and a key its topic derives from the payload (messages/message.hpp), type listed for the
+// topic in the manifest, key as the manifest says (order_id, or sku for the stock adjustment events),
+// and no id with two different contents.
 inline EventLog read_events(const Pipeline& p, const std::string& topic) {
   EventLog log;
   const auto allowed = manifest_types(topic);
   std::map<std::string, std::string> content_of;
   for (const auto& raw : read_topic(p.config().kafka_brokers, p.topic(topic))) {
-    rapidjson::Document payload;
-    auto decoded = decode(raw, &payload);
-    if (auto* err = std::get_if<DecodeError>(&decoded)) {
-      log.problems.push_back(topic + ": not a valid envelope (" + err->reason + "): " + raw.substr(0, 300));
+    auto decoded = messages::decode(raw);
+    if (auto* err = std::get_if<messages::DecodeError>(&decoded)) {
+      log.problems.push_back(topic + ": not a valid message (" + err->reason + "): " + raw.substr(0, 300));
       continue;
     }
-    const auto& env = std::get<Envelope>(decoded);
+    const auto& m = std::get<messages::Message>(decoded);
     Event e;
     e.raw = raw;
-    e.id = env.id;
-    e.type = env.type;
-    e.key = env.key;
-    if (auto v = json::get_string(payload, "order_id")) e.order_id = std::string(*v);
-    if (auto v = json::get_string(payload, "sku")) e.sku = std::string(*v);
-    if (auto v = json::get_int(payload, "quantity")) e.quantity = *v;
-    if (auto v = json::get_int(payload, "total_cents")) e.total_cents = *v;
+    e.id = m.id;
+    e.type = std::string(m.type());
+    e.key = m.key;
+    std::visit(
+        [&e](const auto& payload) {
+          if constexpr (requires { payload.order_id; }) e.order_id = payload.order_id;
+          if constexpr (requires { payload.sku; }) e.sku = payload.sku;
+          if constexpr (requires { payload.quantity; }) e.quantity = payload.quantity;
+          if constexpr (requires { payload.total_cents; }) e.total_cents = payload.total_cents;
+        },
+        m.payload);
     if (!allowed.count(e.type))
       log.problems.push_back(topic + ": type " + e.type + " not in the manifest: " + raw);
     const bool keyed_by_sku = e.type == "StockAdjusted" || e.type == "StockAdjustRefused";
