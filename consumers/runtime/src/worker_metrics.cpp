@@ -48,10 +48,11 @@ WorkerMetrics::WorkerMetrics(const std::string& role)
                     .Help("Partitions this instance consumes")
                     .Register(metrics::registry())
                     .Add({{"role", role}})),
-      lag_family_(BuildGauge()
-                      .Name("orderflow_consumer_lag")
-                      .Help("Records behind the partition's end after the last batch")
-                      .Register(metrics::registry())) {}
+      lag_family_(
+          BuildGauge()
+              .Name("orderflow_consumer_lag")
+              .Help("Records of an assigned partition not applied yet: its end minus the committed offset")
+              .Register(metrics::registry())) {}
 
 void WorkerMetrics::add_applied(size_t good, size_t batch_size) {
   applied_.Increment(static_cast<double>(good));
@@ -62,12 +63,23 @@ void WorkerMetrics::add_dead_letters(size_t n) {
   dead_letters_.Increment(static_cast<double>(n));
 }
 
-void WorkerMetrics::set_lag(const std::string& topic, int32_t partition, int64_t lag) {
-  auto& gauge = lag_[{topic, partition}];
-  if (gauge == nullptr) {
-    gauge = &lag_family_.Add({{"role", role_}, {"topic", topic}, {"partition", std::to_string(partition)}});
+void WorkerMetrics::set_lag(const std::map<std::pair<std::string, int32_t>, int64_t>& lag) {
+  for (auto it = lag_.begin(); it != lag_.end();) {
+    if (lag.contains(it->first)) {
+      ++it;
+    } else {
+      lag_family_.Remove(it->second);
+      it = lag_.erase(it);
+    }
   }
-  gauge->Set(static_cast<double>(lag));
+  for (const auto& [tp, records] : lag) {
+    auto& gauge = lag_[tp];
+    if (gauge == nullptr) {
+      gauge =
+          &lag_family_.Add({{"role", role_}, {"topic", tp.first}, {"partition", std::to_string(tp.second)}});
+    }
+    gauge->Set(static_cast<double>(records));
+  }
 }
 
 }  // namespace orderflow::runtime

@@ -18,7 +18,9 @@ class WorkerMetrics {
   void add_duplicates(size_t n) { duplicates_.Increment(static_cast<double>(n)); }
   void observe_transaction(double seconds) { tx_seconds_.Observe(seconds); }
   void observe_latency(double seconds) { latency_.Observe(seconds); }
-  void set_lag(const std::string& topic, int32_t partition, int64_t lag);
+  // Publishes the lag of exactly these partitions (the assigned ones): a partition that moved to another
+  // instance loses its series here, so no two instances report it.
+  void set_lag(const std::map<std::pair<std::string, int32_t>, int64_t>& lag);
   void set_assigned(size_t partitions) { assigned_.Set(static_cast<double>(partitions)); }
 
  private:
