@@ -1,6 +1,7 @@
 #include "openapi_doc.hpp"
 
 #include <rapidjson/document.h>
+#include <rapidjson/pointer.h>
 
 #include <deque>
 #include <set>
@@ -16,6 +17,7 @@ namespace {
 constexpr std::string_view kRoot = "schemas/openapi.json";
 constexpr std::string_view kSchemasDir = "schemas/";
 constexpr std::string_view kComponents = "#/components/schemas/";
+constexpr std::string_view kDefs = "/definitions/";
 
 using Value = rapidjson::Value;
 
@@ -69,15 +71,17 @@ class Bundler {
     for (const auto& m : components["schemas"].GetObject()) taken_.insert(m.name.GetString());
     walk(doc_, std::string(kRoot), false, false);
     while (!pending_.empty()) {
-      const std::string file = pending_.front();
+      const auto [file, pointer, name] = pending_.front();
       pending_.pop_front();
       std::string error;
       auto parsed = json::parse(text_of(file), &error);
       if (!parsed) throw std::runtime_error(file + " is not valid JSON: " + error);
-      Value schema(*parsed, alloc_);  // a deep copy into the bundle's allocator
+      const Value* part = pointer.empty() ? &*parsed : rapidjson::Pointer(pointer.c_str()).Get(*parsed);
+      if (part == nullptr) throw std::runtime_error("$ref to " + file + "#" + pointer + ": no such schema");
+      Value schema(*part, alloc_);  // a deep copy into the bundle's allocator
       // Walked before it joins components/schemas: adding members there may move the others.
       walk(schema, file, true, false);
-      doc_["components"]["schemas"].AddMember(Value(component_name(file).c_str(), alloc_), schema, alloc_);
+      doc_["components"]["schemas"].AddMember(Value(name.c_str(), alloc_), schema, alloc_);
     }
   }
 
@@ -90,13 +94,16 @@ class Bundler {
     }
   }
 
-  // The component that `target` (a file) becomes; queues the file the first time.
-  std::string component_of(const std::string& target) {
-    const std::string name = component_name(target);
-    if (included_.insert(target).second) {
+  // The component that `target` (a file, or with `pointer` one of its definitions) becomes; queues it
+  // the first time. A shared definition (schemas/definitions.schema.json#/definitions/sku) becomes a
+  // component of its own (definitions.sku), so the bundle holds only the definitions its routes use.
+  std::string component_of(const std::string& target, const std::string& pointer = {}) {
+    const std::string name =
+        component_name(target) + (pointer.empty() ? "" : "." + pointer.substr(kDefs.size()));
+    if (included_.insert(target + "#" + pointer).second) {
       if (!taken_.insert(name).second)
         throw std::runtime_error("$ref to " + target + ": components/schemas/" + name + " exists already");
-      pending_.push_back(target);
+      pending_.push_back({target, pointer, name});
     }
     return std::string(kComponents) + name;
   }
@@ -109,6 +116,13 @@ class Bundler {
     if (!fragment.empty() && fragment.front() != '/')
       throw std::runtime_error(file + ": $ref " + std::string(ref) + ": only JSON pointer fragments");
     const auto path = ref.substr(0, hash);
+    // One definition of a file's "definitions": its own component (within the file, or from another).
+    if ((external || !path.empty()) && fragment.starts_with(kDefs) &&
+        fragment.find('/', kDefs.size()) == std::string::npos) {
+      const std::string target =
+          path.empty() ? file : normalize(file.substr(0, file.rfind('/') + 1) + std::string(path));
+      return component_of(target, fragment);
+    }
     if (path.empty()) {  // within the same file
       return external ? std::string(kComponents) + component_name(file) + fragment : std::string(ref);
     }
@@ -169,9 +183,12 @@ class Bundler {
   const std::function<std::string_view(std::string_view)>& load_;
   rapidjson::Document& doc_;
   rapidjson::Document::AllocatorType& alloc_;
-  std::set<std::string> included_;  // files queued or bundled
+  struct Part {
+    std::string file, pointer, name;  // pointer "": the whole file
+  };
+  std::set<std::string> included_;  // file#pointer queued or bundled
   std::set<std::string> taken_;     // component names in use
-  std::deque<std::string> pending_;
+  std::deque<Part> pending_;
 };
 
 }  // namespace

@@ -89,9 +89,13 @@ TEST(OpenApiDoc, ResolvesRefsTransitivelyAcrossFoldersAndInsideFiles) {
   expect_standalone(doc);
   const auto& a = doc["components"]["schemas"]["http.a"];
   EXPECT_FALSE(a.HasMember("$schema"));
-  EXPECT_STREQ(a["properties"]["id"]["$ref"].GetString(), "#/components/schemas/defs/definitions/id");
+  // A definition becomes a component of its own, and only the definitions in use are bundled.
+  EXPECT_STREQ(a["properties"]["id"]["$ref"].GetString(), "#/components/schemas/defs.id");
+  EXPECT_TRUE(doc["components"]["schemas"].HasMember("defs.id"));
+  EXPECT_FALSE(doc["components"]["schemas"].HasMember("defs.other"));
+  EXPECT_FALSE(doc["components"]["schemas"].HasMember("defs"));
   EXPECT_STREQ(a["properties"]["self"]["$ref"].GetString(), "#/components/schemas/http.a");
-  EXPECT_STREQ(a["properties"]["n"]["$ref"].GetString(), "#/components/schemas/http.a/definitions/n");
+  EXPECT_STREQ(a["properties"]["n"]["$ref"].GetString(), "#/components/schemas/http.a.n");
   EXPECT_STREQ(
       doc["paths"]["/x"]["post"]["requestBody"]["content"]["application/json"]["schema"]["$ref"].GetString(),
       "#/components/schemas/http.a");
