@@ -53,6 +53,7 @@ Config Config::from_env() {
   read_string("ORDERFLOW_LOG_LEVEL", c.log_level);
   read_number("ORDERFLOW_BATCH_MAX_RECORDS", c.batch_max_records);
   read_number("ORDERFLOW_SESSION_TIMEOUT_MS", c.session_timeout_ms);
+  read_number("ORDERFLOW_STALL_TIMEOUT_MS", c.stall_timeout_ms);
   return c;
 }
 
@@ -78,6 +79,10 @@ void Config::add_flags(CLI::App& app) {
   app.add_option("--session-timeout-ms", session_timeout_ms,
                  "Consumer group session timeout of a worker (ORDERFLOW_SESSION_TIMEOUT_MS)")
       ->check(CLI::Range(6000u, 300000u));
+  app.add_option("--stall-timeout-ms", stall_timeout_ms,
+                 "How long a partition behind its end may go without progress before /readyz fails "
+                 "(ORDERFLOW_STALL_TIMEOUT_MS)")
+      ->check(CLI::Range(1000u, 3600000u));
 }
 
 }  // namespace orderflow

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <pqxx/pqxx>
 #include <thread>
 
 #include "orderflow/http_client.hpp"
@@ -113,4 +114,35 @@ TEST(ConsumerRuntime, NoPartitionStaysPausedAfterARebalanceWithoutTheDatabase) {
       << a->log_tail();
   EXPECT_EQ(p.sql("SELECT count(*) FROM orders.orders WHERE customer_id = '" + customer + "'"), "300");
   EXPECT_TRUE(a->running());
+}
+
+// /readyz tells the truth about a partition that does not move: here the orders worker's batch hangs
+// on a row lock the test holds, for longer than the stall timeout. Not ready meanwhile; ready again, and
+// the command applied, once the lock goes.
+TEST(ConsumerRuntime, AWorkerWhosePartitionDoesNotMoveIsNotReady) {
+  test::Pipeline p(test::Pipeline::Options{
+      .api = false, .roles = {"orders"}, .env = {{"ORDERFLOW_STALL_TIMEOUT_MS", "3000"}}});
+  kafka::Producer producer(kafka::ProducerOptions{p.config().kafka_brokers, "test", 10000, 1});
+  const std::string customer = test::unique("stall");
+  produce_orders(producer, p, customer, 1, 0);
+  const std::string id = order_id_for(customer, "k0");
+  ASSERT_TRUE(test::wait_until([&] { return !p.order_status(id).empty(); }, 30s)) << p.progress();
+
+  http::Client ops("127.0.0.1", p.metrics_port("orders"), std::chrono::seconds(5));
+  ASSERT_EQ(ops.get("/readyz").status, 200);
+  pqxx::connection holder(p.dsn());
+  pqxx::work lock(holder);
+  lock.exec("SELECT 1 FROM orders.orders WHERE order_id = '" + id + "' FOR UPDATE");
+  // A cancel of that order: its batch waits for the row lock, its partition does not move.
+  std::atomic<bool> acked{false};
+  ASSERT_TRUE(
+      producer.produce(p.topic("orders.commands"), id,
+                       messages::encode(messages::make_message(messages::CancelOrder{id, "stall test"})), {},
+                       [&](const kafka::DeliveryResult& r) { acked = r.ok; }));
+  ASSERT_TRUE(producer.flush(10s) && acked.load());
+  EXPECT_TRUE(test::wait_until([&] { return ops.get("/readyz").status == 503; }, 20s))
+      << "the worker said ready with a partition that did not move";
+  lock.abort();
+  EXPECT_TRUE(test::wait_until([&] { return ops.get("/readyz").status == 200; }, 30s));
+  EXPECT_TRUE(test::wait_until([&] { return p.caught_up("orders"); }, 30s)) << p.progress();
 }

@@ -37,10 +37,21 @@ struct ConsumerLoop::Impl {
   bool unpositioned = false;  // the assignment's stored offsets could not be read (we are leaving)
   std::vector<Record> carry;  // records consumed while a void batch was retried: the next batch's start
   Clock::time_point lag_due{};
+  StallWatch stall;
+  std::atomic<size_t> stalled{0};  // read by /readyz on the ops thread
+  // When the loop last looked at its partitions: a loop blocked longer than the stall timeout (a batch
+  // hanging on a lock or on a database that does not answer) cannot say its partitions stall, so
+  // /readyz says it for them.
+  std::atomic<Clock::rep> looked_at{Clock::now().time_since_epoch().count()};
   // Last member: destroyed (and closed) first, while what its callbacks touch is still alive.
   std::unique_ptr<KafkaConsumer> kafka;
 
-  Impl(const Config& c, Role& r) : config(c), role(r), metrics(r.name()), engine(c, r, metrics) {}
+  Impl(const Config& c, Role& r)
+      : config(c),
+        role(r),
+        metrics(r.name()),
+        engine(c, r, metrics),
+        stall(milliseconds(c.stall_timeout_ms)) {}
 
   // ---- rebalancing ----------------------------------------------------------------------------------
   // Each partition starts at the offset stored in PostgreSQL with the state (guarantee 3), not at Kafka's
@@ -112,12 +123,21 @@ struct ConsumerLoop::Impl {
     return batch;
   }
 
-  // Lag of every assigned partition, not only of those in a batch: an idle or stuck partition shows too.
+  // Lag of every assigned partition, not only of those in a batch: an idle or stuck partition shows too;
+  // and whether one is stalled (behind, and not moving for the stall timeout).
   void publish_lag(bool now) {
     const auto t = Clock::now();
     if (!now && t < lag_due) return;
     lag_due = t + kIdleLagEvery;
-    metrics.set_lag(kafka->lag());
+    looked_at = t.time_since_epoch().count();
+    const auto progress = kafka->progress();
+    std::map<TopicPartition, int64_t> lag;
+    for (const auto& [tp, p] : progress) lag.emplace(tp, p.lag);
+    metrics.set_lag(lag);
+    const size_t n = stall.observe(progress, t);
+    if (n > 0 && stalled.load() == 0) spdlog::warn("{}: {} partition(s) stalled", role.name(), n);
+    stalled = n;
+    metrics.set_stalled(n);
   }
 
   // ---- retries --------------------------------------------------------------------------------------
@@ -213,7 +233,10 @@ void ConsumerLoop::run() {
 }
 bool ConsumerLoop::ready() const {
   // `kafka` is set before `subscribed` and lives as long as this object; reachable() is thread-safe.
-  return impl_->engine.healthy() && impl_->subscribed.load() && impl_->kafka->reachable(milliseconds(1000));
+  const auto looked_at = Clock::time_point(Clock::duration(impl_->looked_at.load()));
+  const bool loop_alive = Clock::now() - looked_at <= milliseconds(impl_->config.stall_timeout_ms);
+  return impl_->engine.healthy() && impl_->subscribed.load() && impl_->stalled.load() == 0 && loop_alive &&
+         impl_->kafka->reachable(milliseconds(1000));
 }
 
 }  // namespace orderflow::runtime

@@ -219,14 +219,20 @@ std::map<TopicPartition, Watermarks> KafkaConsumer::watermarks() const {
   return out;
 }
 
-std::map<TopicPartition, int64_t> KafkaConsumer::lag() const {
-  std::map<TopicPartition, int64_t> out;
+std::map<TopicPartition, StallWatch::Progress> KafkaConsumer::progress() const {
+  std::map<TopicPartition, StallWatch::Progress> out;
   for (const auto& [tp, w] : watermarks()) {
     const auto it = committed_.find(tp);
     const int64_t from =
         std::max<int64_t>(it != committed_.end() ? it->second : 0, std::max<int64_t>(w.low, 0));
-    out.emplace(tp, std::max<int64_t>(0, w.high - from));
+    out.emplace(tp, StallWatch::Progress{std::max<int64_t>(0, w.high - from), from});
   }
+  return out;
+}
+
+std::map<TopicPartition, int64_t> KafkaConsumer::lag() const {
+  std::map<TopicPartition, int64_t> out;
+  for (const auto& [tp, p] : progress()) out.emplace(tp, p.lag);
   return out;
 }
 

@@ -48,6 +48,11 @@ WorkerMetrics::WorkerMetrics(const std::string& role)
                     .Help("Partitions this instance consumes")
                     .Register(metrics::registry())
                     .Add({{"role", role}})),
+      stalled_(BuildGauge()
+                   .Name("orderflow_consumer_stalled_partitions")
+                   .Help("Assigned partitions behind their end that have not moved for the stall timeout")
+                   .Register(metrics::registry())
+                   .Add({{"role", role}})),
       lag_family_(
           BuildGauge()
               .Name("orderflow_consumer_lag")

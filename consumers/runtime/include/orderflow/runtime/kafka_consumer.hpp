@@ -23,6 +23,7 @@
 
 #include "orderflow/runtime/offset_store.hpp"
 #include "orderflow/runtime/record.hpp"
+#include "orderflow/runtime/stall_watch.hpp"
 
 namespace RdKafka {
 class KafkaConsumer;
@@ -75,6 +76,8 @@ class KafkaConsumer {
   // Records behind the end, per assigned partition with known watermarks: the high watermark minus the
   // last committed offset (or the offset the partition was assigned at, or its beginning).
   std::map<TopicPartition, int64_t> lag() const;
+  // The same with where each partition stands (that offset), for telling a stalled partition.
+  std::map<TopicPartition, StallWatch::Progress> progress() const;
 
   // The broker answers a metadata request. Safe from any thread.
   bool reachable(std::chrono::milliseconds timeout) const;

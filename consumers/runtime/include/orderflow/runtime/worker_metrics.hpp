@@ -22,6 +22,7 @@ class WorkerMetrics {
   // instance loses its series here, so no two instances report it.
   void set_lag(const std::map<std::pair<std::string, int32_t>, int64_t>& lag);
   void set_assigned(size_t partitions) { assigned_.Set(static_cast<double>(partitions)); }
+  void set_stalled(size_t partitions) { stalled_.Set(static_cast<double>(partitions)); }
 
  private:
   std::string role_;
@@ -33,6 +34,7 @@ class WorkerMetrics {
   prometheus::Histogram& tx_seconds_;
   prometheus::Histogram& latency_;
   prometheus::Gauge& assigned_;
+  prometheus::Gauge& stalled_;
   prometheus::Family<prometheus::Gauge>& lag_family_;
   std::map<std::pair<std::string, int32_t>, prometheus::Gauge*> lag_;
 };
