@@ -9,6 +9,7 @@
 #include <map>
 #include <random>
 
+#include "commands.hpp"
 #include "orderflow/ids.hpp"
 #include "orderflow/kafka.hpp"
 #include "orderflow/messages/message.hpp"
@@ -39,15 +40,6 @@ void produce_raw(const std::string& key, const std::string& value) {
   ASSERT_TRUE(acked.get_future().get());
 }
 
-std::string place_order_message(const std::string& customer, const std::string& key) {
-  const std::string order_id = order_id_for(customer, key);
-  return messages::encode(messages::make_message(messages::PlaceOrder{.order_id = order_id,
-                                                                      .customer_id = customer,
-                                                                      .idempotency_key = key,
-                                                                      .cart_id = std::nullopt,
-                                                                      .lines = {{"S1", 1}}}));
-}
-
 // A record of a foreign producer: a well-formed envelope around whatever type and payload it says
 // (hand-written, so it can break the contract the message layer would refuse to write).
 std::string raw_envelope(const std::string& type, const std::string& key, const std::string& payload) {
@@ -62,8 +54,9 @@ void produce_orders(const std::string& customer, int n, int first = 0) {
     const std::string key = "k" + std::to_string(i);
     std::string err;
     while (!producer().produce(
-        pipeline().topic("orders.commands"), order_id_for(customer, key), place_order_message(customer, key),
-        {}, [&](const kafka::DeliveryResult& r) { acked += r.ok ? 1 : 0; }, &err)) {
+        pipeline().topic("orders.commands"), order_id_for(customer, key),
+        test::place_order_message(customer, key), {},
+        [&](const kafka::DeliveryResult& r) { acked += r.ok ? 1 : 0; }, &err)) {
       std::this_thread::sleep_for(10ms);  // local queue full: let it drain
     }
   }
@@ -89,7 +82,7 @@ bool caught_up() {
 
 TEST(ConsumerRuntime, DuplicateRecordsInTheTopicMakeOneOrder) {
   const std::string customer = test::unique("dup");
-  const std::string message = place_order_message(customer, "k");
+  const std::string message = test::place_order_message(customer, "k");
   for (int i = 0; i < 3; ++i) produce_raw(order_id_for(customer, "k"), message);
   ASSERT_TRUE(test::wait_until(caught_up, 30s));
   EXPECT_EQ(orders_of(customer), "1");
@@ -140,7 +133,7 @@ TEST(ConsumerRuntime, ARecordSeenAgainAfterItsOffsetIsSkippedByItsId) {
   // The same message published twice, far apart (as a relay that crashed between send and delete
   // does): the second copy is not applied, counted as a duplicate.
   const std::string customer = test::unique("again");
-  const std::string message = place_order_message(customer, "k");
+  const std::string message = test::place_order_message(customer, "k");
   produce_raw(order_id_for(customer, "k"), message);
   ASSERT_TRUE(test::wait_until(caught_up, 30s));
   test::sql_exec(pipeline().dsn(),
@@ -163,7 +156,7 @@ TEST(ConsumerRuntime, PoisonRecordsGoToTheDeadLetterTopicAndTheWorkerGoesOn) {
   produce_raw("k2", R"({"id":"x","type":"PlaceOrder"})");                         // envelope fails its schema
   produce_raw("k3", raw_envelope("PlaceOrder", "k3", R"({"order_id":"nope"})"));  // payload fails
   produce_raw("k4", raw_envelope("Mystery", "k4", "{}"));                         // unknown type
-  produce_raw(order_id_for(customer, "after"), place_order_message(customer, "after"));
+  produce_raw(order_id_for(customer, "after"), test::place_order_message(customer, "after"));
   ASSERT_TRUE(test::wait_until([&] { return orders_of(customer) == "1"; }, 30s)) << "the worker stopped";
   std::vector<std::string> dead;
   ASSERT_TRUE(test::wait_until(

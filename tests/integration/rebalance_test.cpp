@@ -11,6 +11,7 @@
 #include <pqxx/pqxx>
 #include <thread>
 
+#include "commands.hpp"
 #include "orderflow/http_client.hpp"
 #include "orderflow/ids.hpp"
 #include "orderflow/messages/message.hpp"
@@ -24,22 +25,13 @@ using namespace std::chrono_literals;
 
 namespace {
 
-std::string place_order_message(const std::string& customer, const std::string& key) {
-  const std::string order_id = order_id_for(customer, key);
-  return messages::encode(messages::make_message(messages::PlaceOrder{.order_id = order_id,
-                                                                      .customer_id = customer,
-                                                                      .idempotency_key = key,
-                                                                      .cart_id = std::nullopt,
-                                                                      .lines = {{"S1", 1}}}));
-}
-
 void produce_orders(kafka::Producer& producer, const test::Pipeline& p, const std::string& customer, int n,
                     int first) {
   std::atomic<int> acked{0};
   for (int i = first; i < first + n; ++i) {
     const std::string key = "k" + std::to_string(i);
     while (!producer.produce(p.topic("orders.commands"), order_id_for(customer, key),
-                             place_order_message(customer, key), {},
+                             test::place_order_message(customer, key), {},
                              [&](const kafka::DeliveryResult& r) { acked += r.ok ? 1 : 0; })) {
       std::this_thread::sleep_for(10ms);
     }
