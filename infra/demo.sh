@@ -123,6 +123,7 @@ Try:
 ${worker_urls%$'\n'}
   Prometheus targets: http://127.0.0.1:$ORDERFLOW_PROMETHEUS_PORT/targets
   the catalog:        curl -s $api/v1/products
+  the HTTP contract:  curl -s $api/openapi.json   (OpenAPI 3.1; topics: schemas/asyncapi.json)
   the commands topic: kcat -C -b $ORDERFLOW_KAFKA_BROKERS -t ${ORDERFLOW_TOPIC_PREFIX:-}orders.commands -e
   the order events:   kcat -C -b $ORDERFLOW_KAFKA_BROKERS -t ${ORDERFLOW_TOPIC_PREFIX:-}orders.events -e
   check invariants:   build/cli/orderflow-ctl verify
