@@ -6,39 +6,11 @@
 #include <cctype>
 
 #include "orderflow/schema.hpp"
-#include "orderflow/text.hpp"
 #include "params.hpp"
 
 namespace orderflow::api {
 
 using Pistache::Http::Code;
-
-namespace {
-
-// The first member name or string value in `v` that is not acceptable text (invalid UTF-8, a control
-// character), as the field a client names and why. Checked before the schema, whose lengths count code
-// points and skip strings they cannot count.
-std::optional<std::pair<std::string, std::string_view>> bad_text(const rapidjson::Value& v,
-                                                                 const std::string& at) {
-  if (v.IsString()) {
-    if (auto why = text::problem({v.GetString(), v.GetStringLength()}))
-      return std::pair{at.empty() ? "body" : at, *why};
-  } else if (v.IsObject()) {
-    for (const auto& m : v.GetObject()) {
-      const std::string_view name(m.name.GetString(), m.name.GetStringLength());
-      const std::string path = at.empty() ? std::string(name) : at + "." + std::string(name);
-      if (auto why = text::problem(name)) return std::pair{at.empty() ? std::string("body") : at, *why};
-      if (auto bad = bad_text(m.value, path)) return bad;
-    }
-  } else if (v.IsArray()) {
-    for (rapidjson::SizeType i = 0; i < v.Size(); ++i) {
-      if (auto bad = bad_text(v[i], fmt::format("{}[{}]", at, i))) return bad;
-    }
-  }
-  return std::nullopt;
-}
-
-}  // namespace
 
 bool is_json_media_type(std::string_view content_type) {
   auto type = content_type.substr(0, content_type.find(';'));
@@ -69,9 +41,9 @@ std::optional<rapidjson::Document> read_json_body(const Pistache::Http::Request&
     exchange.error(Code::Bad_Request, "malformed_json", "body is not valid JSON: " + parse_error, "body");
     return std::nullopt;
   }
-  if (auto bad = bad_text(*doc, "")) {
-    exchange.error(Code::Bad_Request, "invalid_text", bad->first + " " + std::string(bad->second),
-                   bad->first);
+  if (auto bad = json::first_bad_text(*doc)) {
+    const std::string field = bad->first.empty() ? "body" : bad->first;
+    exchange.error(Code::Bad_Request, "invalid_text", field + " " + std::string(bad->second), field);
     return std::nullopt;
   }
   if (auto err = SchemaSet::instance().validate(schema, *doc)) {

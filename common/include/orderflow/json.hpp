@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace orderflow::json {
 
@@ -28,6 +29,11 @@ inline void put(Writer& w, const char* key, int64_t value) {
   w.Key(key);
   w.Int64(value);
 }
+// The first member name or string in `v` that is not acceptable text (text::problem: invalid UTF-8, a
+// control character): the field as a client names it ("lines[1].sku"; "" for `v` itself) and why. Run
+// before a schema, whose lengths skip strings they cannot count and whose patterns expect text.
+std::optional<std::pair<std::string, std::string_view>> first_bad_text(const rapidjson::Value& v);
+
 // {"error": {"code": code, "message": message, "field": field}} — the api's one error shape.
 std::string error_body(std::string_view code, std::string_view message, std::string_view field = {});
 
