@@ -25,7 +25,7 @@ void load(pqxx::transaction_base& tx, const std::set<std::string>& skus,
          tx.exec("SELECT sku, on_hand, available, version FROM inventory.stock WHERE sku IN (" +
                  pg::quoted_list(tx, skus) + ") FOR UPDATE")) {
       ledger.stock[row[0].as<std::string>()] =
-          Stock{row[1].as<int64_t>(), row[2].as<int64_t>(), row[3].as<int>(), false};
+          Stock{row[1].as<int64_t>(), row[2].as<int64_t>(), row[3].as<int64_t>(), false};
     }
   }
   if (!keys.empty()) {
@@ -52,7 +52,7 @@ void save(pqxx::transaction_base& tx, const StockLedger& ledger) {
   if (!stock.empty()) {
     tx.exec(
         "INSERT INTO inventory.stock (sku, on_hand, available, version)"
-        " SELECT sku, on_hand::bigint, available::bigint, version::int FROM (VALUES " +
+        " SELECT sku, on_hand::bigint, available::bigint, version::bigint FROM (VALUES " +
         stock.sql() +
         ") AS v (sku, on_hand, available, version)"
         " ON CONFLICT (sku) DO UPDATE SET on_hand = EXCLUDED.on_hand, available = EXCLUDED.available,"

@@ -9,7 +9,7 @@ namespace {
 
 messages::StockAnswer answer(const std::string& order_id, const std::string& sku, int quantity,
                              const Stock& s) {
-  return messages::StockAnswer{order_id, sku, quantity, s.available, std::max(s.version, 1)};
+  return messages::StockAnswer{order_id, sku, quantity, s.available, std::max<int64_t>(s.version, 1)};
 }
 
 }  // namespace
@@ -64,7 +64,8 @@ messages::Payload StockLedger::adjust(const messages::AdjustStock& m) {
   const int64_t reserved = s.reserved();
   if (m.on_hand < reserved) {
     // Taking away units that orders hold would break the invariant: refuse, say why.
-    return messages::StockAdjustRefused{m.sku, s.on_hand, reserved, m.on_hand, std::max(s.version, 1)};
+    return messages::StockAdjustRefused{m.sku, s.on_hand, reserved, m.on_hand,
+                                        std::max<int64_t>(s.version, 1)};
   }
   s.on_hand = m.on_hand;
   s.available = m.on_hand - reserved;

@@ -19,7 +19,7 @@ using messages::ReservationState;
 struct Stock {
   int64_t on_hand = 0;
   int64_t available = 0;
-  int version = 0;  // 0: no row yet
+  int64_t version = 0;  // 0: no row yet; bigint in the table (it counts every change of the sku)
   bool dirty = false;
   int64_t reserved() const { return on_hand - available; }
 };

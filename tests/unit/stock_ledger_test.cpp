@@ -486,3 +486,15 @@ TEST(StockLedgerInvariantsDeathTest, NegativeAvailableStopsTheProcess) {
   l.stock["SKU-A"] = Stock{5, -2, 3, false};
   EXPECT_DEATH(reserve(l, kOrder1, "SKU-A", 1), "invariant violated: sku SKU-A: available -2 < 0");
 }
+
+// A SKU's version counts every change of its stock: past 2^31 changes its events still keep their
+// contract (it was an int: the SKU's events then broke their schema and went nowhere).
+TEST(StockLedger, AVersionPastTwoToTheThirtyOneStillMakesValidEvents) {
+  StockLedger l;
+  l.stock["SKU-A"] = Stock{10, 10, 2147483647, false};
+  auto e = reserve(l, kOrder1, "SKU-A", 1);  // sent() encodes it through the contract
+  ASSERT_TRUE(e);
+  EXPECT_EQ(e->type, "StockReserved");
+  EXPECT_EQ(int_of(checked(*e), "sku_version"), 2147483648);
+  EXPECT_EQ(l.stock.at("SKU-A").version, 2147483648);
+}
