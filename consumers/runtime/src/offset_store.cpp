@@ -30,7 +30,10 @@ void OffsetStore::store(pqxx::transaction_base& tx, const std::map<TopicPartitio
   }
   tx.exec("INSERT INTO runtime.consumer_offsets (group_id, topic, partition, next_offset) VALUES " + values +
           " ON CONFLICT (group_id, topic, partition) DO UPDATE SET next_offset = EXCLUDED.next_offset, "
-          "updated_at = now()");
+          "updated_at = now()"
+          // Never backwards: a batch of a worker that lost the partition meanwhile (a zombie that woke up)
+          // must not move the new owner's position back. Its records were skipped as processed anyway.
+          " WHERE runtime.consumer_offsets.next_offset < EXCLUDED.next_offset");
 }
 
 void OffsetStore::reset(pqxx::transaction_base& tx, const std::string& topic) const {
