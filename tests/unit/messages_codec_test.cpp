@@ -166,15 +166,6 @@ std::vector<Case> cases() {
 
 // --- Reflection over fields() ----------------------------------------------------------------------------
 
-template <typename T>
-struct IsOptional : std::false_type {};
-template <typename T>
-struct IsOptional<std::optional<T>> : std::true_type {};
-template <typename T>
-struct IsVector : std::false_type {};
-template <typename T>
-struct IsVector<std::vector<T>> : std::true_type {};
-
 template <typename T, typename F>
 using MemberOf = std::decay_t<decltype(std::declval<const T&>().*(std::declval<F>().member))>;
 

@@ -15,15 +15,6 @@
 namespace orderflow::messages {
 namespace {
 
-template <typename T>
-struct IsOptional : std::false_type {};
-template <typename T>
-struct IsOptional<std::optional<T>> : std::true_type {};
-template <typename T>
-struct IsVector : std::false_type {};
-template <typename T>
-struct IsVector<std::vector<T>> : std::true_type {};
-
 // Where in a payload the codec is, for naming a field in an error: lines[1].sku.
 class Path {
  public:

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 #include <tuple>
+#include <type_traits>
 #include <vector>
 
 #include "orderflow/messages/states.hpp"
@@ -25,6 +26,16 @@ template <typename T, typename M>
 constexpr Field<T, M> field(std::string_view name, M T::*member) {
   return {name, member};
 }
+
+// What the codec (and a test walking fields()) asks of a member's type.
+template <typename T>
+struct IsOptional : std::false_type {};
+template <typename T>
+struct IsOptional<std::optional<T>> : std::true_type {};
+template <typename T>
+struct IsVector : std::false_type {};
+template <typename T>
+struct IsVector<std::vector<T>> : std::true_type {};
 
 struct OrderLine {
   std::string sku;
