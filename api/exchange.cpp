@@ -49,6 +49,11 @@ void Exchange::reply(Pistache::Http::Code code, const std::string& json_body) {
 void Exchange::reply(Pistache::Http::Code code, const std::string& body,
                      const Pistache::Http::Mime::MediaType& type) {
   if (state_->sent.exchange(true)) return;
+  // Counted before it goes out: a client that reads /metrics right after this answer must see it (the
+  // reply of a command is sent from the producer's thread, which raced the client's next request).
+  metrics::observe_request(
+      state_->route, static_cast<int>(code),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - state_->started).count());
   try {
     state_->response.headers().add<Pistache::Http::Header::ContentType>(type);
     in_flight().add();
@@ -64,9 +69,6 @@ void Exchange::reply(Pistache::Http::Code code, const std::string& body,
     // Pistache throws when the peer is gone (e.g. a client that stopped waiting): nobody to tell.
     spdlog::debug("reply {} on {} not sent: {}", static_cast<int>(code), state_->route, e.what());
   }
-  metrics::observe_request(
-      state_->route, static_cast<int>(code),
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - state_->started).count());
 }
 
 void Exchange::error(Pistache::Http::Code code, std::string_view error_code, std::string_view message,
