@@ -4,18 +4,10 @@
 
 #include "orderflow/overloaded.hpp"
 #include "orderflow/pg.hpp"
-#include "orderflow/vassert.hpp"
 #include "stock_ledger.hpp"
 
 namespace orderflow::inventory {
 namespace {
-
-ReservationState state_from(const pqxx::field& f) {
-  const auto name = f.as<std::string>();
-  const auto parsed = messages::parse<ReservationState>(name);
-  vassert(parsed.has_value(), "unknown reservation state {}", name);
-  return *parsed;
-}
 
 // Loads, with row locks, the stock and reservations this batch touches.
 void load(pqxx::transaction_base& tx, const std::set<std::string>& skus,
@@ -38,7 +30,7 @@ void load(pqxx::transaction_base& tx, const std::set<std::string>& skus,
                  ") AS k (order_id, sku)"
                  " ON r.order_id = k.order_id::uuid AND r.sku = k.sku")) {
       ledger.reservations[{row[0].as<std::string>(), row[1].as<std::string>()}] =
-          Reservation{row[2].as<int>(), state_from(row[3]), false};
+          Reservation{row[2].as<int>(), pg::state_from<ReservationState>(row[3]), false};
     }
   }
 }

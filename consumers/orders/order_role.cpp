@@ -5,19 +5,9 @@
 #include "order_saga.hpp"
 #include "orderflow/overloaded.hpp"
 #include "orderflow/pg.hpp"
-#include "orderflow/vassert.hpp"
 
 namespace orderflow::orders {
 namespace {
-
-// A state read back from its table: the CHECK constraints allow only the enum's names.
-template <typename E>
-E state_from(const pqxx::field& f) {
-  const auto name = f.as<std::string>();
-  const auto parsed = messages::parse<E>(name);
-  vassert(parsed.has_value(), "unknown state {} in {}", name, f.name());
-  return *parsed;
-}
 
 // Loads, with row locks, the orders the batch refers to, and the catalog prices of new orders' SKUs.
 void load(pqxx::transaction_base& tx, const std::set<std::string>& order_ids,
@@ -33,7 +23,7 @@ void load(pqxx::transaction_base& tx, const std::set<std::string>& order_ids,
       o.customer_id = row[1].as<std::string>();
       o.idempotency_key = row[2].as<std::string>();
       if (!row[3].is_null()) o.cart_id = row[3].as<std::string>();
-      o.status = state_from<OrderStatus>(row[4]);
+      o.status = pg::state_from<OrderStatus>(row[4]);
       if (!row[5].is_null()) o.reason = row[5].as<std::string>();
       o.total_cents = row[6].as<int64_t>();
       o.version = row[7].as<int>();
@@ -45,7 +35,7 @@ void load(pqxx::transaction_base& tx, const std::set<std::string>& order_ids,
                  ids + ") ORDER BY line_no")) {
       saga.orders[row[0].as<std::string>()].lines.push_back(Line{row[1].as<int>(), row[2].as<std::string>(),
                                                                  row[3].as<int>(), row[4].as<int64_t>(),
-                                                                 state_from<LineState>(row[5]), false});
+                                                                 pg::state_from<LineState>(row[5]), false});
     }
   }
   if (!skus.empty()) {

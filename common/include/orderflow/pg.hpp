@@ -6,6 +6,9 @@
 #include <pqxx/pqxx>
 #include <string>
 
+#include "orderflow/messages/states.hpp"
+#include "orderflow/vassert.hpp"
+
 namespace orderflow::pg {
 
 // Server-side bounds of a session, so a client that froze (SIGSTOP, a partition) cannot hold locks for
@@ -30,6 +33,16 @@ std::unique_ptr<pqxx::connection> connect_with_retry(const std::string& dsn,
 // Applies the embedded migrations (infra/migrations/NNN_*.sql) not applied yet, each in its own
 // transaction, under an advisory lock so concurrent starters do not race. Returns how many ran.
 int migrate(pqxx::connection& conn);
+
+// A state read back from its column: the table's CHECK allows only the enum's names, so any other
+// value is a broken invariant, not bad input.
+template <messages::NamedEnum E>
+E state_from(const pqxx::field& f) {
+  const auto name = f.as<std::string>();
+  const auto parsed = messages::parse<E>(name);
+  vassert(parsed.has_value(), "unknown state {} in {}", name, f.name());
+  return *parsed;
+}
 
 // "'a','b','c'": the quoted values of a container, for `IN (...)`. The container must not be empty.
 template <typename Container>

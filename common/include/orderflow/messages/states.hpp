@@ -68,9 +68,4 @@ constexpr SeenStatus seen(OrderStatus s) {
   return static_cast<SeenStatus>(static_cast<int>(s));
 }
 
-// A decided order never changes again, but for a CONFIRMED one that is cancelled.
-constexpr bool is_terminal(OrderStatus s) {
-  return s == OrderStatus::Rejected || s == OrderStatus::Cancelled;
-}
-
 }  // namespace orderflow::messages
