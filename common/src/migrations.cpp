@@ -16,6 +16,13 @@ void exec_alone(pqxx::connection& conn, const std::string& sql) {
 
 }  // namespace
 
+void create_views(pqxx::transaction_base& tx, const std::string& schema) {
+  tx.exec("CREATE SCHEMA " + tx.quote_name(schema));
+  tx.exec("SET LOCAL search_path TO " + tx.quote_name(schema));
+  tx.exec(std::string(resource("infra/views/views.sql")));
+  tx.exec("SET LOCAL search_path TO DEFAULT");
+}
+
 int migrate(pqxx::connection& conn) {
   exec_alone(conn, std::string("SELECT pg_advisory_lock(") + kLock + ")");
   int applied = 0;
@@ -33,6 +40,12 @@ int migrate(pqxx::connection& conn) {
       spdlog::info("applied migration {}", name);
       ++applied;
     }
+    pqxx::work tx(conn);
+    if (tx.exec(std::string("SELECT 1 FROM pg_namespace WHERE nspname = '") + kViewsSchema + "'").empty()) {
+      create_views(tx, kViewsSchema);
+      spdlog::info("created the read models' schema {}", kViewsSchema);
+    }
+    tx.commit();
   } catch (...) {
     exec_alone(conn, std::string("SELECT pg_advisory_unlock(") + kLock + ")");
     throw;

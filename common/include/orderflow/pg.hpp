@@ -33,6 +33,11 @@ std::unique_ptr<pqxx::connection> connect_with_retry(const std::string& dsn,
 // Applies the embedded migrations (infra/migrations/NNN_*.sql) not applied yet, each in its own
 // transaction, under an advisory lock so concurrent starters do not race. Returns how many ran.
 int migrate(pqxx::connection& conn);
+// The read models' schema is derived data: its DDL is infra/views/views.sql, not a migration. Creates
+// `schema` with those tables inside `tx` (migrate() does it for `views` when it is missing; a rebuild
+// does it for a fresh schema).
+void create_views(pqxx::transaction_base& tx, const std::string& schema);
+inline constexpr const char* kViewsSchema = "views";
 
 // A state read back from its column: the table's CHECK allows only the enum's names, so any other
 // value is a broken invariant, not bad input.
