@@ -2,8 +2,11 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <thread>
+
+#include "orderflow/log.hpp"
 
 namespace orderflow::pg {
 
@@ -11,6 +14,10 @@ std::string guarded_dsn(const std::string& dsn, const SessionLimits& limits) {
   if (dsn.starts_with("postgres") && dsn.find("://") != std::string::npos) return dsn;
   std::string out = dsn;
   if (out.find("connect_timeout") == std::string::npos) out += " connect_timeout=5";
+  // pg_stat_activity (and pg_locks through it) then says which process holds a session, e.g. which
+  // worker holds a relay's lease: "worker-orders:4242".
+  if (out.find("application_name") == std::string::npos)
+    out += fmt::format(" fallback_application_name={}:{}", process_name(), ::getpid());
   if (out.find("keepalives") == std::string::npos) {
     out += " keepalives=1 keepalives_idle=10 keepalives_interval=3 keepalives_count=3";
   }

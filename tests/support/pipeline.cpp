@@ -20,6 +20,8 @@ Pipeline::Pipeline(Options options) : options_(std::move(options)) {
   config_.pg_dsn = "host=127.0.0.1 port=" + std::to_string(s.pg_port) + " user=orderflow dbname=" + name;
   config_.topic_prefix = name + ".";
   config_.api_port = free_port();
+  api_ports_.push_back(config_.api_port);
+  for (int i = 1; i < options_.apis; ++i) api_ports_.push_back(free_port());
   log_dir_ = s.state_dir + "/logs/" + name;
   ::mkdir((s.state_dir + "/logs").c_str(), 0755);
   ::mkdir(log_dir_.c_str(), 0755);
@@ -28,26 +30,33 @@ Pipeline::Pipeline(Options options) : options_(std::move(options)) {
   pg::migrate(*conn);
   kafka::create_topics(config_.kafka_brokers, config_.topic_prefix, topic_manifest());
 
-  for (const auto& role : options_.roles) start_worker(role);
+  for (const auto& role : options_.roles) {
+    for (int i = 0; i < options_.instances; ++i) start_worker(role, i);
+  }
   if (options_.api) {
-    api_ = std::make_unique<Process>("api", std::vector<std::string>{binary("orderflow-api")}, env_for(0),
-                                     log_dir_ + "/api.log");
-    api_->start();
-    wait_ready(config_.api_port, *api_);
+    for (int i = 0; i < options_.apis; ++i) {
+      const std::string name = i == 0 ? "api" : "api-" + std::to_string(i);
+      apis_.push_back(std::make_unique<Process>(name, std::vector<std::string>{binary("orderflow-api")},
+                                                env_for(0, api_ports_[i]), log_dir_ + "/" + name + ".log"));
+      apis_.back()->start();
+      wait_ready(api_ports_[i], *apis_.back());
+    }
   }
 }
 
 Pipeline::~Pipeline() {
-  if (api_) api_->stop();
-  for (auto& [_, w] : workers_) w->stop();
+  for (auto& a : apis_) a->stop();
+  for (auto& [_, instances] : workers_) {
+    for (auto& w : instances) w->stop();
+  }
 }
 
-std::map<std::string, std::string> Pipeline::env_for(uint16_t metrics_port) const {
+std::map<std::string, std::string> Pipeline::env_for(uint16_t metrics_port, uint16_t api_port) const {
   std::map<std::string, std::string> env = {
       {"ORDERFLOW_KAFKA_BROKERS", config_.kafka_brokers},
       {"ORDERFLOW_PG_DSN", config_.pg_dsn},
       {"ORDERFLOW_TOPIC_PREFIX", config_.topic_prefix},
-      {"ORDERFLOW_API_PORT", std::to_string(config_.api_port)},
+      {"ORDERFLOW_API_PORT", std::to_string(api_port != 0 ? api_port : config_.api_port)},
       {"ORDERFLOW_METRICS_PORT", std::to_string(metrics_port)},
       {"ORDERFLOW_LOG_LEVEL", "info"},
       // Tests kill workers on purpose: their partitions should move on quickly. Tests do not flood
@@ -58,16 +67,19 @@ std::map<std::string, std::string> Pipeline::env_for(uint16_t metrics_port) cons
   return env;
 }
 
-void Pipeline::start_worker(const std::string& role) {
-  auto& port = metrics_ports_[role];
-  if (port == 0) port = free_port();
-  auto& w = workers_[role];
-  if (!w) {
-    w = std::make_unique<Process>(role, std::vector<std::string>{binary("orderflow-worker"), "--role", role},
-                                  env_for(port), log_dir_ + "/worker-" + role + ".log");
+void Pipeline::start_worker(const std::string& role, size_t i) {
+  auto& ports = metrics_ports_[role];
+  auto& instances = workers_[role];
+  if (i > instances.size()) throw std::logic_error("Pipeline::start_worker: start instances in order");
+  if (i == instances.size()) {
+    ports.push_back(free_port());
+    const std::string name = i == 0 ? role : role + "-" + std::to_string(i);
+    instances.push_back(
+        std::make_unique<Process>(name, std::vector<std::string>{binary("orderflow-worker"), "--role", role},
+                                  env_for(ports[i]), log_dir_ + "/worker-" + name + ".log"));
   }
-  w->start();
-  wait_ready(port, *w);
+  instances[i]->start();
+  wait_ready(ports[i], *instances[i]);
 }
 
 void Pipeline::wait_ready(uint16_t port, Process& p) {

@@ -19,6 +19,8 @@ class Pipeline {
     bool api = true;
     std::vector<std::string> roles = {"orders"};
     std::map<std::string, std::string> env;  // extra environment for every process
+    int apis = 1;       // api processes (when `api`), each on its own port, as ops would scale them
+    int instances = 1;  // workers per role, sharing the role's consumer group
   };
   explicit Pipeline(Options options);
   Pipeline() : Pipeline(Options{}) {}
@@ -28,14 +30,19 @@ class Pipeline {
   const Config& config() const { return config_; }
   const std::string& dsn() const { return config_.pg_dsn; }
   std::string topic(const std::string& base) const { return config_.topic(base); }
-  uint16_t api_port() const { return config_.api_port; }
-  http::Client client() const { return http::Client("127.0.0.1", config_.api_port); }
+  uint16_t api_port(size_t i = 0) const { return api_ports_.at(i); }
+  http::Client client(size_t i = 0) const { return http::Client("127.0.0.1", api_port(i)); }
 
-  Process& api() { return *api_; }
-  Process& worker(const std::string& role) { return *workers_.at(role); }
-  // Starts a role (again) and waits until its /readyz answers 200.
-  void start_worker(const std::string& role);
-  uint16_t metrics_port(const std::string& role) const { return metrics_ports_.at(role); }
+  Process& api(size_t i = 0) { return *apis_.at(i); }
+  size_t api_count() const { return apis_.size(); }
+  // Instance `i` of a role's workers.
+  Process& worker(const std::string& role, size_t i = 0) { return *workers_.at(role).at(i); }
+  size_t instances(const std::string& role) const { return workers_.at(role).size(); }
+  const std::vector<std::string>& roles() const { return options_.roles; }
+  // Starts instance `i` of a role (again; a new one when i is the next index) and waits until its
+  // /readyz answers 200.
+  void start_worker(const std::string& role, size_t i = 0);
+  uint16_t metrics_port(const std::string& role, size_t i = 0) const { return metrics_ports_.at(role).at(i); }
   std::string sql(const std::string& query) const;
   // An order's status from orders.orders ("" while the order does not exist).
   std::string order_status(const std::string& order_id) const;
@@ -56,15 +63,16 @@ class Pipeline {
   std::string progress() const;
 
  private:
-  std::map<std::string, std::string> env_for(uint16_t metrics_port) const;
+  std::map<std::string, std::string> env_for(uint16_t metrics_port, uint16_t api_port = 0) const;
   void wait_ready(uint16_t port, Process& p);
 
   Options options_;
   Config config_;
   std::string log_dir_;
-  std::unique_ptr<Process> api_;
-  std::map<std::string, std::unique_ptr<Process>> workers_;
-  std::map<std::string, uint16_t> metrics_ports_;
+  std::vector<uint16_t> api_ports_;
+  std::vector<std::unique_ptr<Process>> apis_;
+  std::map<std::string, std::vector<std::unique_ptr<Process>>> workers_;
+  std::map<std::string, std::vector<uint16_t>> metrics_ports_;
 };
 
 }  // namespace orderflow::test

@@ -90,6 +90,10 @@ void Process::kill9() {
   pid_ = -1;
 }
 
+void Process::signal(int sig) {
+  if (pid_ > 0) ::kill(pid_, sig);
+}
+
 std::string Process::log_tail(size_t bytes) const {
   std::ifstream in(log_path_);
   std::stringstream ss;

@@ -22,7 +22,10 @@ class Process {
   // exit status as waitpid reports it, or -1 if it had to be killed.
   int stop(int sig = 15, int timeout_ms = 15000);
   void kill9();
+  // Sends `sig` and returns at once (SIGSTOP, SIGCONT: a zombie worker, a frozen one).
+  void signal(int sig);
   bool running();
+  pid_t pid() const { return pid_; }
   const std::string& log_path() const { return log_path_; }
   std::string log_tail(size_t bytes = 4000) const;
 

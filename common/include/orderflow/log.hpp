@@ -6,4 +6,6 @@
 
 namespace orderflow {
 void init_logging(const std::string& process_name, const std::string& level);
-}
+// The name init_logging was given ("api", "worker-orders", ...; "orderflow" before it was called).
+const std::string& process_name();
+}  // namespace orderflow
