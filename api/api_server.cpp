@@ -34,6 +34,12 @@ class Handler : public Pistache::Http::Handler {
   const Router& router_;
 };
 
+// The database lane: threads that may block on PostgreSQL, requests queued at most, and how long one
+// may wait for a thread before it gets 503 instead.
+constexpr size_t kDatabaseThreads = 4;
+constexpr size_t kDatabaseQueue = 256;
+constexpr std::chrono::milliseconds kDatabaseMaxWait(2000);
+
 // Requests parked by GET /v1/orders/{id}?wait at most (then 503), and how often their orders are read.
 constexpr size_t kMaxOrderWaiters = 10000;
 constexpr std::chrono::milliseconds kOrderWaiterPoll(30);
@@ -53,7 +59,8 @@ struct ApiServer::Impl {
   CartRoutes cart_routes;
   ProductRoutes products;
   AdminRoutes admin;
-  Router router;
+  DatabaseLane database_lane{kDatabaseThreads, kDatabaseQueue, kDatabaseMaxWait};
+  Router router{&database_lane};
   const std::string openapi = bundled_openapi();  // bundled once: a bad $ref stops the start
   ops::Checks ops_checks{{"kafka", [this] { return producer.reachable(std::chrono::milliseconds(1000)); }},
                          {"postgres", [this] { return store.reachable(); }}};
@@ -79,13 +86,19 @@ struct ApiServer::Impl {
     products.register_on(router);
     admin.register_on(router);
     for (const auto path : ops::kPaths) {
-      router.add(Method::Get, std::string(path), [this, path](const auto&, const PathParams&, Exchange& e) {
-        const auto reply = *ops::answer(path, ops_checks);
-        e.reply(reply.code, reply.body, reply.type);
-      });
+      // /readyz asks PostgreSQL (a full lane then says "not ready"); /healthz and /metrics do not.
+      router.add(
+          Method::Get, std::string(path),
+          [this, path](const auto&, const PathParams&, Exchange& e) {
+            const auto reply = *ops::answer(path, ops_checks);
+            e.reply(reply.code, reply.body, reply.type);
+          },
+          path == "/readyz" ? Needs::database : Needs::no_database);
     }
-    router.add(Method::Get, "/openapi.json",
-               [this](const auto&, const PathParams&, Exchange& e) { e.reply(Code::Ok, openapi); });
+    router.add(
+        Method::Get, "/openapi.json",
+        [this](const auto&, const PathParams&, Exchange& e) { e.reply(Code::Ok, openapi); },
+        Needs::no_database);
   }
 };
 

@@ -25,9 +25,10 @@ std::string conflict_body(std::string_view message, const std::string& status) {
 }  // namespace
 
 void OrderRoutes::register_on(Router& router) {
-  router.add(Method::Post, "/v1/orders", [this](const auto& request, const PathParams&, Exchange& exchange) {
-    place(request, exchange);
-  });
+  router.add(
+      Method::Post, "/v1/orders",
+      [this](const auto& request, const PathParams&, Exchange& exchange) { place(request, exchange); },
+      Needs::no_database);  // Kafka only: a hung PostgreSQL must not hold an order back
   router.add(Method::Get, "/v1/orders/:id",
              [this](const auto& request, const PathParams& params, Exchange& exchange) {
                get(request, params.at("id"), exchange);

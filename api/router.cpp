@@ -61,10 +61,30 @@ bool match(const std::vector<std::string>& pattern, const std::vector<std::strin
   return true;
 }
 
+void run_handler(const RouteHandler& handler, const std::string& pattern,
+                 const Pistache::Http::Request& request, const PathParams& params, Exchange& exchange) {
+  try {
+    handler(request, params, exchange);
+  } catch (const pqxx::broken_connection& e) {
+    spdlog::warn("{}: PostgreSQL unavailable: {}", pattern, e.what());
+    exchange.error(Pistache::Http::Code::Service_Unavailable, "database_unavailable",
+                   "the database is unavailable; retry later");
+  } catch (const std::exception& e) {
+    spdlog::error("{}: {}", pattern, e.what());
+    exchange.error(Pistache::Http::Code::Internal_Server_Error, "internal", "internal error");
+  }
+}
+
+void busy(Exchange& exchange) {
+  exchange.error(Pistache::Http::Code::Service_Unavailable, "database_busy",
+                 "the database does not answer in time; retry later");
+}
+
 }  // namespace
 
-void Router::add(Pistache::Http::Method method, const std::string& pattern, RouteHandler handler) {
-  routes_.push_back(Route{method, pattern, split_path(pattern), std::move(handler)});
+void Router::add(Pistache::Http::Method method, const std::string& pattern, RouteHandler handler,
+                 Needs needs) {
+  routes_.push_back(Route{method, pattern, split_path(pattern), std::move(handler), needs});
 }
 
 void Router::dispatch(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) const {
@@ -76,16 +96,17 @@ void Router::dispatch(const Pistache::Http::Request& request, Pistache::Http::Re
     if (!match(route.segments, path, &params)) continue;
     if (route.method == request.method()) {
       Exchange exchange(std::move(response), route.pattern);
-      try {
-        route.handler(request, params, exchange);
-      } catch (const pqxx::broken_connection& e) {
-        spdlog::warn("{}: PostgreSQL unavailable: {}", route.pattern, e.what());
-        exchange.error(Pistache::Http::Code::Service_Unavailable, "database_unavailable",
-                       "the database is unavailable; retry later");
-      } catch (const std::exception& e) {
-        spdlog::error("{}: {}", route.pattern, e.what());
-        exchange.error(Pistache::Http::Code::Internal_Server_Error, "internal", "internal error");
+      if (route.needs == Needs::no_database || lane_ == nullptr) {
+        run_handler(route.handler, route.pattern, request, params, exchange);
+        return;
       }
+      // The lane's thread gets its own copies: Pistache reuses the request once we return.
+      auto shared = exchange.share();
+      const bool queued =
+          lane_->post([&route, shared, request,
+                       params] { run_handler(route.handler, route.pattern, request, params, *shared); },
+                      [shared] { busy(*shared); });
+      if (!queued) busy(exchange);
       return;
     }
     if (!allow.empty()) allow += ", ";

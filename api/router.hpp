@@ -2,7 +2,9 @@
 // A small HTTP router: routes by method and path pattern ("/v1/orders/:id"), answers 404 for an unknown
 // path and 405 (with Allow) for a known path with another method, and names each route for metrics.
 // Path parameters reach handlers percent-decoded. A handler that throws gets 500 (503 when PostgreSQL
-// is unreachable) without the exception's text: that goes to the log.
+// is unreachable) without the exception's text: that goes to the log. Handlers run on the database lane
+// (see database_lane.hpp) unless registered as needing no database: Pistache's threads never wait on
+// PostgreSQL.
 #include <pistache/http.h>
 
 #include <functional>
@@ -11,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "database_lane.hpp"
 #include "exchange.hpp"
 
 namespace orderflow::api {
@@ -18,10 +21,19 @@ namespace orderflow::api {
 using PathParams = std::map<std::string, std::string>;
 using RouteHandler = std::function<void(const Pistache::Http::Request&, const PathParams&, Exchange&)>;
 
+// What a handler may wait on, and so where it runs.
+enum class Needs {
+  database,    // PostgreSQL (and maybe Kafka): on the database lane
+  no_database  // Kafka at most, or nothing: on the request's Pistache thread
+};
+
 class Router {
  public:
+  // Without a lane every handler runs on the request's thread (tests of routing alone).
+  explicit Router(DatabaseLane* lane = nullptr) : lane_(lane) {}
   // `pattern` segments starting with ':' capture a parameter. The pattern is the route's metrics label.
-  void add(Pistache::Http::Method method, const std::string& pattern, RouteHandler handler);
+  void add(Pistache::Http::Method method, const std::string& pattern, RouteHandler handler,
+           Needs needs = Needs::database);
   void dispatch(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) const;
 
  private:
@@ -30,7 +42,9 @@ class Router {
     std::string pattern;
     std::vector<std::string> segments;
     RouteHandler handler;
+    Needs needs;
   };
+  DatabaseLane* lane_;
   std::vector<Route> routes_;
 };
 
