@@ -53,6 +53,7 @@ Config Config::from_env() {
   read_string("ORDERFLOW_LOG_LEVEL", c.log_level);
   read_number("ORDERFLOW_BATCH_MAX_RECORDS", c.batch_max_records);
   read_number("ORDERFLOW_SESSION_TIMEOUT_MS", c.session_timeout_ms);
+  read_string("ORDERFLOW_GROUP_INSTANCE_ID", c.group_instance_id);
   read_number("ORDERFLOW_STALL_TIMEOUT_MS", c.stall_timeout_ms);
   return c;
 }
@@ -79,6 +80,8 @@ void Config::add_flags(CLI::App& app) {
   app.add_option("--session-timeout-ms", session_timeout_ms,
                  "Consumer group session timeout of a worker (ORDERFLOW_SESSION_TIMEOUT_MS)")
       ->check(CLI::Range(6000u, 300000u));
+  app.add_option("--group-instance-id", group_instance_id,
+                 "Static consumer group membership id, unique per role (ORDERFLOW_GROUP_INSTANCE_ID)");
   app.add_option("--stall-timeout-ms", stall_timeout_ms,
                  "How long a partition behind its end may go without progress before /readyz fails "
                  "(ORDERFLOW_STALL_TIMEOUT_MS)")

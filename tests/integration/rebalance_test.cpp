@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 
 #include <atomic>
+#include <map>
 #include <pqxx/pqxx>
 #include <thread>
 
@@ -41,7 +42,8 @@ void produce_orders(kafka::Producer& producer, const test::Pipeline& p, const st
 }
 
 std::unique_ptr<test::Process> worker(const test::Pipeline& p, const std::string& name, uint16_t port,
-                                      const std::string& log_dir) {
+                                      const std::string& log_dir,
+                                      const std::map<std::string, std::string>& extra_env = {}) {
   std::map<std::string, std::string> env = {
       {"ORDERFLOW_KAFKA_BROKERS", p.config().kafka_brokers},
       {"ORDERFLOW_PG_DSN", p.dsn()},
@@ -50,6 +52,7 @@ std::unique_ptr<test::Process> worker(const test::Pipeline& p, const std::string
       {"ORDERFLOW_LOG_LEVEL", "info"},
       {"ORDERFLOW_SESSION_TIMEOUT_MS", "10000"},
   };
+  for (const auto& [k, v] : extra_env) env[k] = v;
   auto w = std::make_unique<test::Process>(
       name, std::vector<std::string>{test::binary("orderflow-worker"), "--role", "orders"}, env,
       log_dir + "/worker-" + name + ".log");
@@ -68,14 +71,61 @@ bool has_partitions(uint16_t port) {
   return at != std::string::npos && body.compare(at + needle.size(), 1, "0") != 0;
 }
 
+// orderflow_consumer_assignments_total of the orders worker on `port`: how many rebalances reached it.
+int assignments(uint16_t port) {
+  http::Client c("127.0.0.1", port, std::chrono::seconds(5));
+  const auto body = c.get("/metrics").body;
+  const std::string needle = R"(orderflow_consumer_assignments_total{role="orders"} )";
+  const auto at = body.find(needle);
+  return at == std::string::npos ? -1 : std::stoi(body.substr(at + needle.size()));
+}
+
+std::string log_dir_of(const test::Pipeline& p) {
+  std::string name = p.config().topic_prefix;
+  name.pop_back();  // the prefix is the pipeline's name and a dot
+  return test::stack().state_dir + "/logs/" + name;
+}
+
 }  // namespace
+
+// Static membership (ORDERFLOW_GROUP_INSTANCE_ID): a worker killed and started again within the session
+// timeout gets its partitions back without a rebalance, so the other instance is not disturbed (with
+// dynamic membership the restart joins as a new member and every instance is revoked and re-assigned).
+TEST(ConsumerRuntime, AStaticMemberRestartedInTimeCausesNoRebalance) {
+  test::Pipeline p(test::Pipeline::Options{.api = false, .roles = {}, .env = {}});
+  const std::string log_dir = log_dir_of(p);
+  const uint16_t port_a = test::free_port(), port_b = test::free_port();
+  auto a = worker(p, "a", port_a, log_dir, {{"ORDERFLOW_GROUP_INSTANCE_ID", "orders-a"}});
+  auto b = worker(p, "b", port_b, log_dir, {{"ORDERFLOW_GROUP_INSTANCE_ID", "orders-b"}});
+  ASSERT_TRUE(test::wait_until([&] { return has_partitions(port_a) && has_partitions(port_b); }, 60s));
+  // Settled: no assignment reaches a for a few seconds.
+  int before = -1;
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        const int now = assignments(port_a);
+        std::this_thread::sleep_for(3s);
+        before = assignments(port_a);
+        return now == before;
+      },
+      60s));
+
+  b->kill9();
+  b = worker(p, "b", port_b, log_dir, {{"ORDERFLOW_GROUP_INSTANCE_ID", "orders-b"}});
+  ASSERT_TRUE(test::wait_until([&] { return has_partitions(port_b); }, 30s)) << b->log_tail();
+  std::this_thread::sleep_for(4s);  // a rebalance would have reached a by now
+  EXPECT_EQ(assignments(port_a), before) << "the restart of a static member rebalanced the group";
+
+  kafka::Producer producer(kafka::ProducerOptions{p.config().kafka_brokers, "test", 10000, 1});
+  const std::string customer = test::unique("static");
+  produce_orders(producer, p, customer, 50, 0);
+  EXPECT_TRUE(test::wait_until([&] { return p.caught_up("orders"); }, 60s)) << p.progress();
+  EXPECT_EQ(p.sql("SELECT count(*) FROM orders.orders WHERE customer_id = '" + customer + "'"), "50");
+}
 
 TEST(ConsumerRuntime, NoPartitionStaysPausedAfterARebalanceWithoutTheDatabase) {
   test::Pipeline p(test::Pipeline::Options{.api = false, .roles = {}, .env = {}});
   kafka::Producer producer(kafka::ProducerOptions{p.config().kafka_brokers, "test", 10000, 1});
-  std::string name = p.config().topic_prefix;
-  name.pop_back();  // the prefix is the pipeline's name and a dot
-  const std::string log_dir = test::stack().state_dir + "/logs/" + name;
+  const std::string log_dir = log_dir_of(p);
   const uint16_t port_a = test::free_port(), port_b = test::free_port();
   auto a = worker(p, "a", port_a, log_dir);
   auto b = worker(p, "b", port_b, log_dir);

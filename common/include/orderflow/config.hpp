@@ -26,6 +26,9 @@ struct Config {
   // Short = fast failover after a crash; too short = a busy broker on a loaded box evicts healthy
   // workers (seen at 10 s on 2 cores under a flood: a ~20 s stall while the group rebalanced).
   unsigned session_timeout_ms = 30000;
+  // This worker's static group membership id (unique per role), e.g. "orders-1": a worker restarted
+  // within the session timeout keeps its partitions, no rebalance. Empty: dynamic membership.
+  std::string group_instance_id;
   // A partition behind its end that has not moved for this long is stalled: the worker's /readyz fails
   // and orderflow_consumer_stalled_partitions counts it, whatever the cause.
   unsigned stall_timeout_ms = 60000;

@@ -76,7 +76,7 @@ struct ConsumerLoop::Impl {
   void on_revoke() {
     revoked = true;
     unpositioned = false;
-    metrics.set_assigned(0);
+    metrics.set_unassigned();
     metrics.set_lag({});
   }
 
@@ -86,6 +86,7 @@ struct ConsumerLoop::Impl {
                                .group = config.topic(role.name()),
                                .client_id = "orderflow-" + role.name(),
                                .session_timeout_ms = config.session_timeout_ms,
+                               .group_instance_id = config.group_instance_id,
                                .log_name = role.name()},
         KafkaConsumer::Callbacks{.on_assign = [this](const auto& parts) { return on_assign(parts); },
                                  .on_revoke = [this] { on_revoke(); }});

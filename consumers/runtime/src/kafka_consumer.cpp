@@ -94,6 +94,7 @@ KafkaConsumer::KafkaConsumer(Options options, Callbacks callbacks)
   set(*conf, "auto.offset.reset", "earliest");
   set(*conf, "partition.assignment.strategy", "range");  // co-partitions topics keyed alike
   set(*conf, "session.timeout.ms", std::to_string(options_.session_timeout_ms));
+  if (!options_.group_instance_id.empty()) set(*conf, "group.instance.id", options_.group_instance_id);
   set(*conf, "queued.max.messages.kbytes", "8192");  // bounds prefetch memory...
   set(*conf, "fetch.max.bytes", "8388608");          // ...and the size of one fetch response
   set(*conf, "fetch.wait.max.ms", "100");

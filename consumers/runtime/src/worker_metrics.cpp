@@ -48,6 +48,12 @@ WorkerMetrics::WorkerMetrics(const std::string& role)
                     .Help("Partitions this instance consumes")
                     .Register(metrics::registry())
                     .Add({{"role", role}})),
+      assignments_(
+          prometheus::BuildCounter()
+              .Name("orderflow_consumer_assignments_total")
+              .Help("Assignments this instance got from its group: one per rebalance that reached it")
+              .Register(metrics::registry())
+              .Add({{"role", role}})),
       stalled_(BuildGauge()
                    .Name("orderflow_consumer_stalled_partitions")
                    .Help("Assigned partitions behind their end that have not moved for the stall timeout")

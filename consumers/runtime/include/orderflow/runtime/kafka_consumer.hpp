@@ -43,6 +43,10 @@ class KafkaConsumer {
     std::string group;
     std::string client_id;
     unsigned session_timeout_ms = 30000;
+    // Static membership (KIP-345) when set: a restart within the session timeout gets its partitions
+    // back without a rebalance; the price is that a stopped instance's partitions wait for the session
+    // timeout (it does not leave the group).
+    std::string group_instance_id;
     std::string log_name;  // prefix of its log lines
   };
   struct Callbacks {

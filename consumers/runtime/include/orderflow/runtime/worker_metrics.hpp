@@ -21,7 +21,12 @@ class WorkerMetrics {
   // Publishes the lag of exactly these partitions (the assigned ones): a partition that moved to another
   // instance loses its series here, so no two instances report it.
   void set_lag(const std::map<std::pair<std::string, int32_t>, int64_t>& lag);
-  void set_assigned(size_t partitions) { assigned_.Set(static_cast<double>(partitions)); }
+  // An assignment from the group (every rebalance that reaches this instance counts once).
+  void set_assigned(size_t partitions) {
+    assigned_.Set(static_cast<double>(partitions));
+    assignments_.Increment();
+  }
+  void set_unassigned() { assigned_.Set(0); }
   void set_stalled(size_t partitions) { stalled_.Set(static_cast<double>(partitions)); }
 
  private:
@@ -34,6 +39,7 @@ class WorkerMetrics {
   prometheus::Histogram& tx_seconds_;
   prometheus::Histogram& latency_;
   prometheus::Gauge& assigned_;
+  prometheus::Counter& assignments_;
   prometheus::Gauge& stalled_;
   prometheus::Family<prometheus::Gauge>& lag_family_;
   std::map<std::pair<std::string, int32_t>, prometheus::Gauge*> lag_;
