@@ -4,7 +4,7 @@
 //   seed-demo            add the demo catalog and its stock
 //   verify               check stock conservation, reservations and stuck orders; exit 1 on a violation
 //   reset-offsets ROLE   make a worker role replay its topics from the start on its next assignment
-//   prune-processed      forget the ids of messages applied more than --days ago
+//   prune-processed      forget the ids of applied messages older than --days that no replay can re-read
 #include <CLI/CLI.hpp>
 #include <iostream>
 
@@ -13,6 +13,7 @@
 #include "orderflow/log.hpp"
 #include "orderflow/pg.hpp"
 #include "orderflow/topics.hpp"
+#include "prune_processed.hpp"
 #include "seed_demo.hpp"
 #include "verify.hpp"
 
@@ -34,7 +35,7 @@ int main(int argc, char** argv) {
   reset->add_option("role", role, "Worker role: inventory, orders or carts")->required();
   auto* prune = app.add_subcommand("prune-processed", "Forget processed message ids older than --days");
   int days = 30;
-  prune->add_option("--days", days, "Age in days (keep it above the command topics' retention)")
+  prune->add_option("--days", days, "Age in days (ids of records still in Kafka are kept regardless)")
       ->check(CLI::Range(1, 3650));
   CLI11_PARSE(app, argc, argv);
   orderflow::init_logging("ctl", config.log_level);
@@ -54,13 +55,7 @@ int main(int argc, char** argv) {
     } else if (*verify) {
       return orderflow::cli::verify(*conn, verify_options, std::cout) == 0 ? 0 : 1;
     } else if (*prune) {
-      pqxx::work tx(*conn);
-      const auto n =
-          tx.exec("DELETE FROM runtime.processed_messages WHERE processed_at < now() - interval '" +
-                  std::to_string(days) + " days'")
-              .affected_rows();
-      tx.commit();
-      std::cout << "forgot " << n << " processed message id(s) older than " << days << " days\n";
+      orderflow::cli::prune_processed(*conn, config, days, std::cout);
     } else if (*reset) {
       pqxx::work tx(*conn);
       const auto n =

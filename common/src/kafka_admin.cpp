@@ -102,7 +102,47 @@ int64_t end_offset_total_once(rd_kafka_t* rk, const std::string& topic) {
   return total;
 }
 
+const rd_kafka_metadata_topic_t& topic_metadata(rd_kafka_t* rk, rd_kafka_topic_t* t,
+                                                const rd_kafka_metadata_t** md) {
+  const auto code = rd_kafka_metadata(rk, 0, t, md, 10000);
+  if (code != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw std::runtime_error("metadata: " + std::string(rd_kafka_err2str(code)));
+  if ((*md)->topic_cnt != 1 || (*md)->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw std::runtime_error("unknown topic " + std::string(rd_kafka_topic_name(t)));
+  return (*md)->topics[0];
+}
+
 }  // namespace
+
+std::optional<int64_t> oldest_record_ms(const std::string& brokers, const std::string& topic) {
+  auto rk = make_handle(brokers, RD_KAFKA_CONSUMER);
+  std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> t(
+      rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr), &rd_kafka_topic_destroy);
+  const rd_kafka_metadata_t* md = nullptr;
+  const auto& meta = topic_metadata(rk.get(), t.get(), &md);
+  std::unique_ptr<const rd_kafka_metadata_t, decltype(&rd_kafka_metadata_destroy)> owned(
+      md, &rd_kafka_metadata_destroy);
+  std::optional<int64_t> oldest;
+  for (int i = 0; i < meta.partition_cnt; ++i) {
+    const int32_t p = meta.partitions[i].id;
+    int64_t low = 0, high = 0;
+    if (const auto code = rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), p, &low, &high, 10000);
+        code != RD_KAFKA_RESP_ERR_NO_ERROR)
+      throw std::runtime_error("watermarks: " + std::string(rd_kafka_err2str(code)));
+    if (high <= low) continue;  // empty: nothing to re-read
+    // The first record still in the partition (the legacy per-partition consumer: no group needed).
+    if (rd_kafka_consume_start(t.get(), p, low) != 0)
+      throw std::runtime_error("cannot read " + topic + ": " + rd_kafka_err2str(rd_kafka_last_error()));
+    std::unique_ptr<rd_kafka_message_t, decltype(&rd_kafka_message_destroy)> m(
+        rd_kafka_consume(t.get(), p, 10000), &rd_kafka_message_destroy);
+    rd_kafka_consume_stop(t.get(), p);
+    if (!m || m->err != RD_KAFKA_RESP_ERR_NO_ERROR)
+      throw std::runtime_error("cannot read the first record of " + topic + "[" + std::to_string(p) + "]");
+    const int64_t ts = rd_kafka_message_timestamp(m.get(), nullptr);
+    if (!oldest || ts < *oldest) oldest = ts;
+  }
+  return oldest;
+}
 
 int64_t end_offset_total(const std::string& brokers, const std::string& topic) {
   auto rk = make_handle(brokers, RD_KAFKA_CONSUMER);
