@@ -10,6 +10,7 @@
 #include "order_routes.hpp"
 #include "order_store.hpp"
 #include "order_waiter.hpp"
+#include "orderflow/http_util.hpp"
 #include "orderflow/ops_routes.hpp"
 #include "orderflow/producers/command_publisher.hpp"
 #include "product_routes.hpp"
@@ -27,6 +28,7 @@ class Handler : public Pistache::Http::Handler {
   HTTP_PROTOTYPE(Handler)
   explicit Handler(const Router& router) : router_(router) {}
   void onRequest(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) override {
+    http::keep_alive_by_default(request, response);
     router_.dispatch(request, std::move(response));
   }
 

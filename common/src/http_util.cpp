@@ -14,4 +14,11 @@ void send_error(Pistache::Http::ResponseWriter& response, Pistache::Http::Code c
   send_json(response, code, json::error_body(error_code, message, field));
 }
 
+void keep_alive_by_default(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter& response) {
+  using namespace Pistache::Http;
+  if (request.version() != Version::Http11 || request.headers().tryGet<Header::Connection>()) return;
+  response.headers().remove<Header::Connection>();
+  response.headers().add<Header::Connection>(ConnectionControl::KeepAlive);
+}
+
 }  // namespace orderflow::http

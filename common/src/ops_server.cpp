@@ -13,6 +13,7 @@ class OpsHandler : public Pistache::Http::Handler {
   explicit OpsHandler(const ops::Checks& checks) : checks_(checks) {}
   void onRequest(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) override {
     using Pistache::Http::Code;
+    http::keep_alive_by_default(request, response);
     auto reply = request.method() == Pistache::Http::Method::Get ? ops::answer(request.resource(), checks_)
                                                                  : std::nullopt;
     if (!reply) {
