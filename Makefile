@@ -82,6 +82,15 @@ bench: build ## benchmarks on the stack of `make up` -> bench-results/ (BENCH_AR
 	@. $(INFRA)/env.sh
 	python3 $(ROOT)/tests/bench/run_bench.py --build-dir $(BUILD_DIR) $(BENCH_ARGS)
 
+backup: ## consistent pg_dump of every schema of the local stack -> .run/local/backups/<time>/ (keeps 7)
+	@$(INFRA)/backup.sh backup
+
+verify-backup: ## check a backup: checksum, manifest, the dump reads back (BACKUP=<dir>)
+	@$(INFRA)/backup.sh verify "$(BACKUP)"
+
+restore: ## restore BACKUP=<dir> into an empty PostgreSQL (ORDERFLOW_RESTORE_FORCE=1 replaces a non-empty one)
+	@$(INFRA)/backup.sh restore "$(BACKUP)"
+
 # Our sources: every .cpp/.hpp outside the build and state folders.
 SOURCES = find $(ROOT) \( -path '$(ROOT)/build*' -o -path '$(ROOT)/.run' -o -path '$(ROOT)/.git' \) -prune \
 	-o -type f \( -name '*.cpp' -o -name '*.hpp' \) -print0

@@ -14,11 +14,12 @@ namespace orderflow::test {
 
 Pipeline::Pipeline(Options options) : options_(std::move(options)) {
   const auto& s = stack();
-  const std::string name = unique("of");
-  sql_exec(s.pg_dsn, "CREATE DATABASE " + name);
+  const bool attach = !options_.attach_database.empty();
+  const std::string name = attach ? options_.attach_database : unique("of");
+  if (!attach) sql_exec(s.pg_dsn, "CREATE DATABASE " + name);
   config_.kafka_brokers = s.kafka_brokers;
   config_.pg_dsn = "host=127.0.0.1 port=" + std::to_string(s.pg_port) + " user=orderflow dbname=" + name;
-  config_.topic_prefix = name + ".";
+  config_.topic_prefix = attach ? options_.attach_prefix : name + ".";
   config_.api_port = free_port();
   api_ports_.push_back(config_.api_port);
   for (int i = 1; i < options_.apis; ++i) api_ports_.push_back(free_port());
@@ -26,9 +27,11 @@ Pipeline::Pipeline(Options options) : options_(std::move(options)) {
   ::mkdir((s.state_dir + "/logs").c_str(), 0755);
   ::mkdir(log_dir_.c_str(), 0755);
 
-  auto conn = pg::connect(config_.pg_dsn);
-  pg::migrate(*conn);
-  kafka::create_topics(config_.kafka_brokers, config_.topic_prefix, topic_manifest());
+  if (!attach) {
+    auto conn = pg::connect(config_.pg_dsn);
+    pg::migrate(*conn);
+    kafka::create_topics(config_.kafka_brokers, config_.topic_prefix, topic_manifest());
+  }
 
   for (const auto& role : options_.roles) {
     for (int i = 0; i < options_.instances; ++i) start_worker(role, i);

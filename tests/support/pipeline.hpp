@@ -21,6 +21,9 @@ class Pipeline {
     std::map<std::string, std::string> env;  // extra environment for every process
     int apis = 1;       // api processes (when `api`), each on its own port, as ops would scale them
     int instances = 1;  // workers per role, sharing the role's consumer group
+    // Run against this existing database and topic prefix (e.g. a restored backup's) instead of new ones.
+    std::string attach_database = {};
+    std::string attach_prefix = {};
   };
   explicit Pipeline(Options options);
   Pipeline() : Pipeline(Options{}) {}
