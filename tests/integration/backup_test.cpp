@@ -29,7 +29,8 @@ test::CommandResult backup_script(const std::vector<std::string>& args, const st
 std::string last_line(const std::string& s) {
   auto end = s.find_last_not_of('\n');
   auto start = s.rfind('\n', end);
-  return s.substr(start == std::string::npos ? 0 : start + 1, end - (start == std::string::npos ? 0 : start + 1) + 1);
+  return s.substr(start == std::string::npos ? 0 : start + 1,
+                  end - (start == std::string::npos ? 0 : start + 1) + 1);
 }
 
 }  // namespace
@@ -46,10 +47,11 @@ TEST(Backup, ARestoreDuringLoadResumesAndConverges) {
   std::thread traffic([&] {
     auto c = p.client();
     for (int n = 0; !stop; ++n) {
-      const auto r = c.post_json("/v1/orders",
-                                 R"({"customer_id":")" + customer + R"(","lines":[{"sku":"BK-)" + std::to_string(n % 4) +
-                                     R"(","quantity":)" + std::to_string(1 + n % 3) + "}]}",
-                                 {{"Idempotency-Key", "k" + std::to_string(n)}});
+      const auto r =
+          c.post_json("/v1/orders",
+                      R"({"customer_id":")" + customer + R"(","lines":[{"sku":"BK-)" + std::to_string(n % 4) +
+                          R"(","quantity":)" + std::to_string(1 + n % 3) + "}]}",
+                      {{"Idempotency-Key", "k" + std::to_string(n)}});
       if (r.status == 202) {
         std::lock_guard lock(mutex);
         accepted.push_back(std::string(json::get_string(*json::parse(r.body), "order_id").value_or("")));
@@ -69,7 +71,8 @@ TEST(Backup, ARestoreDuringLoadResumesAndConverges) {
   const std::string manifest((std::istreambuf_iterator<char>(manifest_file)), {});
   const auto orders_in_backup = json::get_int(*json::parse(manifest), "orders").value_or(-1);
   ASSERT_GT(accepted.size(), 100u);
-  ASSERT_LT(orders_in_backup, static_cast<int64_t>(accepted.size())) << "the backup should miss the later orders";
+  ASSERT_LT(orders_in_backup, static_cast<int64_t>(accepted.size()))
+      << "the backup should miss the later orders";
 
   // The backup reads back; a damaged copy does not.
   const auto verified = backup_script({"verify", backup}, p.dsn(), backups);
@@ -117,6 +120,8 @@ TEST(Backup, ARestoreDuringLoadResumesAndConverges) {
   const auto verify = r.run_ctl({"verify"});
   EXPECT_EQ(verify.exit_code, 0) << verify.output;
   // Decided alike: the restored installation reached the decisions the original one published.
-  EXPECT_EQ(r.sql("SELECT count(*) FROM orders.orders WHERE customer_id = '" + customer + "' AND status = 'CONFIRMED'"),
-            p.sql("SELECT count(*) FROM orders.orders WHERE customer_id = '" + customer + "' AND status = 'CONFIRMED'"));
+  EXPECT_EQ(r.sql("SELECT count(*) FROM orders.orders WHERE customer_id = '" + customer +
+                  "' AND status = 'CONFIRMED'"),
+            p.sql("SELECT count(*) FROM orders.orders WHERE customer_id = '" + customer +
+                  "' AND status = 'CONFIRMED'"));
 }

@@ -88,12 +88,24 @@ void Nemesis::kill_worker(const std::string& role, int signal) {
 
 void Nemesis::kill_relay_holder(const std::string& role) {
   // The lease is per database and source (the role's name): OutboxRelay's advisory lock.
-  const std::string holder = p_.sql(
+  // Right after a fault the lease may be between holders (a standby polls every 0.5 s): wait for one.
+  std::string holder;
+  const auto lease_sql = std::string(
       "SELECT a.application_name FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
       " WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1"
       " AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
       " AND l.objid = (hashtext('outbox:" +
       role + "')::bigint & 4294967295)::oid");
+  test::wait_until(
+      [&] {
+        try {
+          holder = p_.sql(lease_sql);
+        } catch (const std::exception&) {
+          holder.clear();
+        }
+        return !holder.empty();
+      },
+      30s, 100ms);
   // application_name is "worker-<role>:<pid>" (pg::guarded_dsn)
   const auto colon = holder.rfind(':');
   if (colon == std::string::npos) throw std::runtime_error("nemesis: nobody holds the " + role + " relay");

@@ -79,8 +79,14 @@ struct Scenario {
   void at(std::chrono::milliseconds offset) { std::this_thread::sleep_until(load_started + offset); }
 
   // Stops the traffic after `load` in all, checks, prints the table and fails on any violation.
+  // At least this much traffic after the last fault ended: a slow restart (a loaded box can take Kafka
+  // 40 s) must not leave a scenario without orders to check.
+  static constexpr auto kTrafficAfterFaults = 20s;
+
   void finish(const std::string& scenario, std::chrono::milliseconds load) {
     at(load);
+    if (!nemesis.faults().empty())
+      std::this_thread::sleep_until(nemesis.faults().back().ended + kTrafficAfterFaults);
     storefront.stop();
     nemesis.restart_dead_workers();
     const auto verdict = nemesis::check(pipeline, storefront.accepted(), nemesis.faults(), 120s);
