@@ -6,6 +6,7 @@
 #include "admin_routes.hpp"
 #include "cart_routes.hpp"
 #include "command_replies.hpp"
+#include "dead_letter_routes.hpp"
 #include "openapi_doc.hpp"
 #include "order_routes.hpp"
 #include "order_store.hpp"
@@ -53,6 +54,7 @@ struct ApiServer::Impl {
   CartRoutes cart_routes;
   ProductRoutes products;
   AdminRoutes admin;
+  DeadLetterRoutes dead_letters;
   Router router;
   const std::string openapi = bundled_openapi();  // bundled once: a bad $ref stops the start
   ops::Checks ops_checks{{"kafka", [this] { return producer.reachable(std::chrono::milliseconds(1000)); }},
@@ -73,11 +75,13 @@ struct ApiServer::Impl {
         orders(c, replies, store, waiter),
         cart_routes(c, replies, carts, catalog),
         products(catalog),
-        admin(c, replies, catalog) {
+        admin(c, replies, catalog),
+        dead_letters(c) {
     orders.register_on(router);
     cart_routes.register_on(router);
     products.register_on(router);
     admin.register_on(router);
+    dead_letters.register_on(router);
     for (const auto path : ops::kPaths) {
       router.add(Method::Get, std::string(path), [this, path](const auto&, const PathParams&, Exchange& e) {
         const auto reply = *ops::answer(path, ops_checks);
