@@ -2,7 +2,27 @@
 
 #include <cctype>
 
+#include "exchange.hpp"
+
 namespace orderflow::api {
+
+using Pistache::Http::Code;
+
+namespace {
+
+// Pistache 0.0.5 does not send headers added with addRaw, and has no WWW-Authenticate class: a typed
+// header of our own is written like its built-in ones.
+class WwwAuthenticate : public Pistache::Http::Header::Header {
+ public:
+  NAME("WWW-Authenticate")
+  explicit WwwAuthenticate(std::string value) : value_(std::move(value)) {}
+  void write(std::ostream& os) const override { os << value_; }
+
+ private:
+  std::string value_;
+};
+
+}  // namespace
 
 bool constant_time_equals(std::string_view a, std::string_view b) {
   // Walk the expected length whatever the input, folding every difference (and a length difference)
@@ -31,6 +51,28 @@ AdminAuth check_admin(const std::optional<std::string>& authorization, const std
   while (!value.empty() && (value.back() == ' ' || value.back() == '\t')) value.remove_suffix(1);
   if (value.empty()) return AdminAuth::missing;
   return constant_time_equals(value, admin_token) ? AdminAuth::ok : AdminAuth::wrong;
+}
+
+bool require_admin(const std::optional<std::string>& authorization, const std::string& admin_token,
+                   Exchange& exchange) {
+  switch (check_admin(authorization, admin_token)) {
+    case AdminAuth::ok:
+      return true;
+    case AdminAuth::disabled:
+      exchange.error(Code::Forbidden, "forbidden",
+                     "admin endpoints are disabled: no admin token is configured", "Authorization");
+      return false;
+    case AdminAuth::missing:
+      exchange.writer().headers().add<WwwAuthenticate>(R"(Bearer realm="orderflow-admin")");
+      exchange.error(Code::Unauthorized, "unauthorized",
+                     "an Authorization: Bearer <token> header is required", "Authorization");
+      return false;
+    case AdminAuth::wrong:
+      exchange.error(Code::Forbidden, "forbidden", "the bearer token is not the admin token",
+                     "Authorization");
+      return false;
+  }
+  return false;
 }
 
 }  // namespace orderflow::api

@@ -10,22 +10,6 @@ namespace orderflow::api {
 using Pistache::Http::Code;
 using Pistache::Http::Method;
 
-namespace {
-
-// Pistache 0.0.5 does not send headers added with addRaw, and has no WWW-Authenticate class: a typed
-// header of our own is written like its built-in ones.
-class WwwAuthenticate : public Pistache::Http::Header::Header {
- public:
-  NAME("WWW-Authenticate")
-  explicit WwwAuthenticate(std::string value) : value_(std::move(value)) {}
-  void write(std::ostream& os) const override { os << value_; }
-
- private:
-  std::string value_;
-};
-
-}  // namespace
-
 void AdminRoutes::register_on(Router& router) {
   router.add(Method::Put, "/v1/admin/stock/:sku",
              [this](const auto& request, const PathParams& params, Exchange& exchange) {
@@ -34,24 +18,7 @@ void AdminRoutes::register_on(Router& router) {
 }
 
 bool AdminRoutes::authorized(const Pistache::Http::Request& request, Exchange& exchange) const {
-  switch (check_admin(header(request, "Authorization"), config_.admin_token)) {
-    case AdminAuth::ok:
-      return true;
-    case AdminAuth::disabled:
-      exchange.error(Code::Forbidden, "forbidden",
-                     "admin endpoints are disabled: no admin token is configured", "Authorization");
-      return false;
-    case AdminAuth::missing:
-      exchange.writer().headers().add<WwwAuthenticate>(R"(Bearer realm="orderflow-admin")");
-      exchange.error(Code::Unauthorized, "unauthorized",
-                     "an Authorization: Bearer <token> header is required", "Authorization");
-      return false;
-    case AdminAuth::wrong:
-      exchange.error(Code::Forbidden, "forbidden", "the bearer token is not the admin token",
-                     "Authorization");
-      return false;
-  }
-  return false;
+  return require_admin(header(request, "Authorization"), config_.admin_token, exchange);
 }
 
 void AdminRoutes::set_stock(const Pistache::Http::Request& request, const std::string& sku,

@@ -6,6 +6,7 @@
 #include "admin_routes.hpp"
 #include "cart_routes.hpp"
 #include "command_replies.hpp"
+#include "dead_letter_routes.hpp"
 #include "openapi_doc.hpp"
 #include "order_routes.hpp"
 #include "order_store.hpp"
@@ -61,6 +62,7 @@ struct ApiServer::Impl {
   CartRoutes cart_routes;
   ProductRoutes products;
   AdminRoutes admin;
+  DeadLetterRoutes dead_letters;
   DatabaseLane database_lane{kDatabaseThreads, kDatabaseQueue, kDatabaseMaxWait};
   Router router{&database_lane};
   const std::string openapi = bundled_openapi();  // bundled once: a bad $ref stops the start
@@ -82,11 +84,13 @@ struct ApiServer::Impl {
         orders(c, replies, store, waiter),
         cart_routes(c, replies, carts, catalog),
         products(catalog),
-        admin(c, replies, catalog) {
+        admin(c, replies, catalog),
+        dead_letters(c) {
     orders.register_on(router);
     cart_routes.register_on(router);
     products.register_on(router);
     admin.register_on(router);
+    dead_letters.register_on(router);
     for (const auto path : ops::kPaths) {
       // /readyz asks PostgreSQL (a full lane then says "not ready"); /healthz and /metrics do not.
       router.add(

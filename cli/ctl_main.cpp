@@ -5,9 +5,13 @@
 //   verify               check stock conservation, reservations and stuck orders; exit 1 on a violation
 //   reset-offsets ROLE   make a worker role replay its topics from the start on its next assignment
 //   prune-processed      forget the ids of applied messages older than --days that no replay can re-read
+//   tail TOPIC           print a topic's messages, decoded (table or --json), following or from the start
+//   dlq list|show|replay the dead letters: list the newest, show one, put one back on its source topic
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <optional>
 
+#include "dead_letter_commands.hpp"
 #include "orderflow/config.hpp"
 #include "orderflow/kafka.hpp"
 #include "orderflow/log.hpp"
@@ -15,6 +19,7 @@
 #include "orderflow/topics.hpp"
 #include "prune_processed.hpp"
 #include "seed_demo.hpp"
+#include "tail.hpp"
 #include "verify.hpp"
 
 int main(int argc, char** argv) {
@@ -37,6 +42,41 @@ int main(int argc, char** argv) {
   int days = 30;
   prune->add_option("--days", days, "Age in days (ids of records still in Kafka are kept regardless)")
       ->check(CLI::Range(1, 3650));
+  auto* tail = app.add_subcommand(
+      "tail", "Print a topic's messages (from its end, following, unless --from-beginning)");
+  orderflow::cli::TailOptions tail_options;
+  tail->add_option("topic", tail_options.topic, "Topic, without the run's prefix (e.g. orders.events)")
+      ->required();
+  tail->add_option("--type", tail_options.type, "Only messages of this type (e.g. OrderPlaced)");
+  tail->add_option("--key", tail_options.key, "Only records with this key (e.g. an order id)");
+  tail->add_flag("--from-beginning", tail_options.from_beginning, "Start at the topic's first record");
+  tail->add_flag("--json", tail_options.json,
+                 "One JSON line per record: the envelope plus topic/partition/offset");
+  tail->add_option("--max", tail_options.max, "Stop after printing this many records")
+      ->check(CLI::PositiveNumber);
+  tail->add_option("--timeout-ms", tail_options.timeout_ms, "Stop after this many milliseconds")
+      ->check(CLI::PositiveNumber);
+  auto* dlq = app.add_subcommand("dlq", "Dead letters: list, show, replay");
+  dlq->require_subcommand(1);
+  auto* dlq_list = dlq->add_subcommand("list", "The newest dead letters, newest first");
+  std::optional<std::string> dlq_topic_filter;
+  size_t dlq_limit = 20;
+  bool dlq_json = false;
+  dlq_list->add_option("topic", dlq_topic_filter,
+                       "A topic or its .dlq (without prefix); default: every .dlq");
+  dlq_list->add_option("--limit", dlq_limit, "How many")->check(CLI::Range(1, 10000));
+  dlq_list->add_flag("--json", dlq_json, "One JSON line per dead letter (the api's shape)");
+  std::string dlq_topic;
+  int32_t dlq_partition = 0;
+  int64_t dlq_offset = 0;
+  auto* dlq_show = dlq->add_subcommand("show", "One dead letter: headers and bytes");
+  auto* dlq_replay =
+      dlq->add_subcommand("replay", "Re-publish a dead letter's key and bytes to its dlq.source.topic");
+  for (auto* sub : {dlq_show, dlq_replay}) {
+    sub->add_option("dlq-topic", dlq_topic, "The dead-letter topic, without prefix")->required();
+    sub->add_option("partition", dlq_partition, "Its partition")->required();
+    sub->add_option("offset", dlq_offset, "Its offset")->required();
+  }
   CLI11_PARSE(app, argc, argv);
   orderflow::init_logging("ctl", config.log_level);
   try {
@@ -47,6 +87,18 @@ int main(int argc, char** argv) {
         std::cout << config.topic(t.name) << " (" << t.partitions << " partitions)\n";
       return 0;
     }
+    if (*tail) {
+      orderflow::cli::tail(config, tail_options, std::cout);
+      return 0;
+    }
+    if (*dlq_list) {
+      orderflow::cli::list_dead_letters(config, dlq_topic_filter, dlq_limit, dlq_json, std::cout);
+      return 0;
+    }
+    if (*dlq_show)
+      return orderflow::cli::show_dead_letter(config, dlq_topic, dlq_partition, dlq_offset, std::cout);
+    if (*dlq_replay)
+      return orderflow::cli::replay_dead_letter(config, dlq_topic, dlq_partition, dlq_offset, std::cout);
     auto conn = orderflow::pg::connect_with_retry(config.pg_dsn, std::chrono::seconds(30));
     if (*migrate) {
       std::cout << orderflow::pg::migrate(*conn) << " migration(s) applied\n";

@@ -27,6 +27,7 @@ packages=(
   libbenchmark-dev
   postgresql-15 prometheus kcat wrk curl maven openjdk-17-jre-headless
   docker-compose iproute2 procps
+  python3-confluent-kafka python3-jsonschema
 )
 
 # --- Debian packages --------------------------------------------------------

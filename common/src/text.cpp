@@ -39,6 +39,52 @@ std::optional<std::string_view> problem(std::string_view s) {
   return std::nullopt;
 }
 
+namespace {
+
+// Bytes of the valid UTF-8 sequence starting at p (end exclusive), 0 when none starts there.
+int sequence_length(const unsigned char* p, const unsigned char* end) {
+  const unsigned char c = *p;
+  if (c < 0x80) return 1;
+  int extra = 0;
+  uint32_t cp = 0, least = 0;
+  if ((c & 0xe0) == 0xc0) {
+    extra = 1, cp = c & 0x1f, least = 0x80;
+  } else if ((c & 0xf0) == 0xe0) {
+    extra = 2, cp = c & 0x0f, least = 0x800;
+  } else if ((c & 0xf8) == 0xf0) {
+    extra = 3, cp = c & 0x07, least = 0x10000;
+  } else {
+    return 0;
+  }
+  if (end - p <= extra) return 0;
+  for (int i = 1; i <= extra; ++i) {
+    if ((p[i] & 0xc0) != 0x80) return 0;
+    cp = (cp << 6) | (p[i] & 0x3f);
+  }
+  if (cp < least || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return 0;
+  return extra + 1;
+}
+
+}  // namespace
+
+std::string replace_invalid_utf8(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    const int n = sequence_length(p, end);
+    if (n == 0) {
+      out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
+      ++p;
+    } else {
+      out.append(reinterpret_cast<const char*>(p), static_cast<size_t>(n));
+      p += n;
+    }
+  }
+  return out;
+}
+
 size_t code_points(std::string_view s) {
   size_t n = 0;
   for (const char c : s) n += (static_cast<unsigned char>(c) & 0xc0) != 0x80;

@@ -13,6 +13,7 @@ namespace {
 
 using orderflow::text::code_points;
 using orderflow::text::problem;
+using orderflow::text::replace_invalid_utf8;
 
 constexpr std::string_view kNotUtf8 = "is not valid UTF-8";
 constexpr std::string_view kControl = "contains a control character";
@@ -225,4 +226,13 @@ TEST(TextCodePoints, FiveHundredTwoByteCharactersAreFiveHundredCodePoints) {
   ASSERT_EQ(s.size(), 1000u);
   EXPECT_EQ(code_points(s), 500u);
   EXPECT_FALSE(problem(s).has_value());
+}
+
+TEST(TextReplaceInvalidUtf8, KeepsValidTextAndReplacesEachBadByteWithUFFFD) {
+  EXPECT_EQ(replace_invalid_utf8("a\xc3\xa9\xe2\x82\xac"), "a\xc3\xa9\xe2\x82\xac");
+  EXPECT_EQ(replace_invalid_utf8("\xff"), "\xef\xbf\xbd");
+  EXPECT_EQ(replace_invalid_utf8("a\xc3"), "a\xef\xbf\xbd");                // cut in a sequence
+  EXPECT_EQ(replace_invalid_utf8("\xc0\xaf"), "\xef\xbf\xbd\xef\xbf\xbd");  // overlong
+  EXPECT_EQ(replace_invalid_utf8("\xed\xa0\x80"), "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");  // surrogate
+  EXPECT_FALSE(problem(replace_invalid_utf8("x\x80y\xfe")).has_value());
 }

@@ -2,6 +2,7 @@
 // Text as every edge accepts it: valid UTF-8 (PostgreSQL refuses anything else, inside a batch) and
 // free of control characters (C0, DEL, C1), which no field of ours has a use for.
 #include <optional>
+#include <string>
 #include <string_view>
 
 namespace orderflow::text {
@@ -10,5 +11,8 @@ namespace orderflow::text {
 std::optional<std::string_view> problem(std::string_view s);
 // Code points in valid UTF-8 `s` (what a JSON Schema maxLength counts).
 size_t code_points(std::string_view s);
+// `s` with every byte that is not part of a valid UTF-8 sequence replaced by U+FFFD, so bytes of unknown
+// origin (a dead letter) can be shown as JSON text.
+std::string replace_invalid_utf8(std::string_view s);
 
 }  // namespace orderflow::text
