@@ -19,6 +19,17 @@ TEST(HungDatabase, OrdersAreAcceptedAndReadsAnswer503WhileThePostgresReadsHang) 
   test::Pipeline p(test::Pipeline::Options{.api = true, .roles = {}, .env = {}});
   test::seed_product(p.dsn(), "HUNG-1", 500, 10);
 
+  // The producer connected and the topic's leaders known first: what is measured below is PostgreSQL.
+  http::Client warm("127.0.0.1", p.api_port(), 15s);
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        return warm.post_json("/v1/orders",
+                              R"({"customer_id":"hung","lines":[{"sku":"HUNG-1","quantity":1}]})",
+                              {{"Idempotency-Key", "warm-up"}})
+                   .status == 202;
+      },
+      60s, 500ms));
+
   pqxx::connection holder(p.dsn());
   pqxx::work lock(holder);
   for (const auto& row :
