@@ -38,6 +38,20 @@ void load(pqxx::transaction_base& tx, const std::set<std::string>& order_ids,
                                                                  pg::state_from<LineState>(row[5]), false});
     }
   }
+  if (!order_ids.empty()) {
+    for (const auto& row : tx.exec("SELECT order_id::text, sku, type, quantity, available, sku_version FROM "
+                                   "orders.early_stock_answers"
+                                   " WHERE order_id IN (" +
+                                   pg::quoted_list(tx, order_ids) + ") ORDER BY received_at")) {
+      messages::StockAnswer a{row[0].as<std::string>(), row[1].as<std::string>(), row[3].as<int>(),
+                              row[4].as<int64_t>(), row[5].as<int64_t>()};
+      const std::string type = row[2].as<std::string>();
+      auto& answers = saga.early[a.order_id];
+      if (type == messages::StockReserved::kType) answers.push_back(messages::StockReserved{a});
+      if (type == messages::StockShort::kType) answers.push_back(messages::StockShort{a});
+      if (type == messages::StockReleased::kType) answers.push_back(messages::StockReleased{a});
+    }
+  }
   if (!skus.empty()) {
     for (const auto& row : tx.exec("SELECT sku, price_cents FROM catalog.products WHERE sku IN (" +
                                    pg::quoted_list(tx, skus) + ")")) {
@@ -48,7 +62,31 @@ void load(pqxx::transaction_base& tx, const std::set<std::string>& order_ids,
 
 // Writes back what the saga changed: new orders and lines inserted, changed ones updated, one
 // statement each.
+void save_early_answers(pqxx::transaction_base& tx, const OrderSaga& saga) {
+  pg::ValuesList rows(tx);
+  for (const auto& answer : saga.parked) {
+    std::visit(
+        [&](const auto& m) {
+          if (saga.early_applied.count(m.order_id) == 0)
+            rows.row(m.order_id, m.sku, std::string(m.kType), m.quantity, m.available, m.sku_version);
+        },
+        answer);
+  }
+  if (!rows.empty()) {
+    tx.exec(
+        "INSERT INTO orders.early_stock_answers (order_id, sku, type, quantity, available, sku_version)"
+        " SELECT order_id::uuid, sku, type, quantity::int, available::bigint, sku_version::bigint FROM "
+        "(VALUES " +
+        rows.sql() + ") AS v (order_id, sku, type, quantity, available, sku_version) ON CONFLICT DO NOTHING");
+  }
+  if (!saga.early_applied.empty()) {
+    tx.exec("DELETE FROM orders.early_stock_answers WHERE order_id IN (" +
+            pg::quoted_list(tx, saga.early_applied) + ")");
+  }
+}
+
 void save(pqxx::transaction_base& tx, const OrderSaga& saga) {
+  save_early_answers(tx, saga);
   pg::ValuesList new_orders(tx), changed_orders(tx), new_lines(tx), changed_lines(tx);
   for (const auto& [id, o] : saga.orders) {
     if (!o.dirty) continue;

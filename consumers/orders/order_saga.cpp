@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "orderflow/overloaded.hpp"
 #include "orderflow/vassert.hpp"
 
 namespace orderflow::orders {
@@ -68,6 +69,32 @@ Line* OrderSaga::line_of(Order& order, const std::string& sku) {
 
 void OrderSaga::place(const messages::PlaceOrder& m, const std::string& placed_at, Out& out) {
   if (orders.count(m.order_id) != 0) return;  // a retry of the same order: it exists already
+  create(m, placed_at, out);
+  apply_early(m.order_id, out);
+}
+
+bool OrderSaga::park_if_early(const StockAnswerMessage& answer, const std::string& order_id) {
+  if (orders.count(order_id) != 0) return false;
+  early[order_id].push_back(answer);
+  parked.push_back(answer);
+  return true;
+}
+
+void OrderSaga::apply_early(const std::string& order_id, Out& out) {
+  auto it = early.find(order_id);
+  if (it == early.end()) return;
+  const auto answers = std::move(it->second);
+  early.erase(it);
+  early_applied.insert(order_id);
+  for (const auto& a : answers) {
+    std::visit(overloaded{[&](const messages::StockReserved& m) { reserved(m, out); },
+                          [&](const messages::StockShort& m) { short_of(m, out); },
+                          [&](const messages::StockReleased& m) { released(m); }},
+               a);
+  }
+}
+
+void OrderSaga::create(const messages::PlaceOrder& m, const std::string& placed_at, Out& out) {
   Order& o = orders[m.order_id];
   o.order_id = m.order_id;
   o.customer_id = m.customer_id;
@@ -110,8 +137,8 @@ void OrderSaga::place(const messages::PlaceOrder& m, const std::string& placed_a
 }
 
 void OrderSaga::reserved(const messages::StockReserved& m, Out& out) {
+  if (park_if_early(m, m.order_id)) return;
   auto it = orders.find(m.order_id);
-  if (it == orders.end()) return;
   Order& o = it->second;
   Line* line = line_of(o, m.sku);
   if (line == nullptr || line->state != LineState::Pending) return;  // applied before
@@ -129,8 +156,8 @@ void OrderSaga::reserved(const messages::StockReserved& m, Out& out) {
 }
 
 void OrderSaga::short_of(const messages::StockShort& m, Out& out) {
+  if (park_if_early(m, m.order_id)) return;
   auto it = orders.find(m.order_id);
-  if (it == orders.end()) return;
   Order& o = it->second;
   Line* line = line_of(o, m.sku);
   if (line == nullptr || line->state != LineState::Pending) return;
@@ -144,8 +171,8 @@ void OrderSaga::short_of(const messages::StockShort& m, Out& out) {
 }
 
 void OrderSaga::released(const messages::StockReleased& m) {
+  if (park_if_early(m, m.order_id)) return;
   auto it = orders.find(m.order_id);
-  if (it == orders.end()) return;
   Line* line = line_of(it->second, m.sku);
   if (line == nullptr || line->state != LineState::Releasing) return;
   set_state(it->second, *line, LineState::Released);

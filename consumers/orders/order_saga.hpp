@@ -10,6 +10,7 @@
 //   StockReleased   -> line RELEASED
 //   CancelOrder     -> PENDING|CONFIRMED -> CANCELLED, release every RESERVED line;
 //                      in any other state: OrderCommandRefused
+//   an answer before its order -> kept (early), applied right after PlaceOrder creates the order
 // A message that was applied before (same order, same line state) changes nothing: effect-once.
 // Invariants, asserted where they are kept (vassert): an order moves only along the edges above, a line
 // only PENDING -> RESERVED|SHORT, RESERVED -> RELEASING -> RELEASED, and CONFIRMED means every line is
@@ -17,7 +18,9 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "orderflow/messages/payloads.hpp"
@@ -55,10 +58,20 @@ struct Order {
 // What the saga wants sent; the role publishes each as caused by the message it applied.
 using Out = std::vector<messages::Payload>;
 
+// An answer of inventory about one line of an order.
+using StockAnswerMessage =
+    std::variant<messages::StockReserved, messages::StockShort, messages::StockReleased>;
+
 class OrderSaga {
  public:
   std::map<std::string, Order> orders;            // loaded, and created by place()
   std::map<std::string, int64_t> catalog_prices;  // sku -> price, for the SKUs of new orders
+  // Answers that came before their order (a restore or a replay re-reads the two topics from different
+  // points): by order id, those loaded for the batch's orders and those parked by it. place() applies
+  // them once it created the order.
+  std::map<std::string, std::vector<StockAnswerMessage>> early;
+  std::vector<StockAnswerMessage> parked;  // parked by this batch: to store
+  std::set<std::string> early_applied;     // orders whose stored answers were applied: to forget
 
   void place(const messages::PlaceOrder& m, const std::string& placed_at, Out& out);
   void reserved(const messages::StockReserved& m, Out& out);
@@ -72,6 +85,10 @@ class OrderSaga {
 
  private:
   Line* line_of(Order& order, const std::string& sku);
+  void create(const messages::PlaceOrder& m, const std::string& placed_at, Out& out);
+  // Keeps an answer to an order that does not exist yet; true if it did so.
+  bool park_if_early(const StockAnswerMessage& answer, const std::string& order_id);
+  void apply_early(const std::string& order_id, Out& out);
   void reject(Order& order, const std::string& reason, Out& out);
   void release_reserved_lines(Order& order, Out& out);
   void release_line(Order& order, Line& line, Out& out);
