@@ -82,9 +82,15 @@ int main(int argc, char** argv) {
   try {
     if (*create_topics) {
       const auto specs = orderflow::topic_manifest();
-      orderflow::kafka::create_topics(config.kafka_brokers, config.topic_prefix, specs);
+      orderflow::ReplicationRequest request;
+      if (config.replication_factor != 0) request.factor = static_cast<int>(config.replication_factor);
+      if (config.min_insync_replicas != 0)
+        request.min_insync_replicas = static_cast<int>(config.min_insync_replicas);
+      const auto replication =
+          orderflow::kafka::create_topics(config.kafka_brokers, config.topic_prefix, specs, request);
       for (const auto& t : specs)
-        std::cout << config.topic(t.name) << " (" << t.partitions << " partitions)\n";
+        std::cout << config.topic(t.name) << " (" << t.partitions << " partitions, " << replication.factor
+                  << " replicas, min.insync.replicas " << replication.min_insync_replicas << ")\n";
       return 0;
     }
     if (*tail) {

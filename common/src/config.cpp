@@ -55,6 +55,8 @@ Config Config::from_env() {
   read_number("ORDERFLOW_SESSION_TIMEOUT_MS", c.session_timeout_ms);
   read_string("ORDERFLOW_GROUP_INSTANCE_ID", c.group_instance_id);
   read_number("ORDERFLOW_STALL_TIMEOUT_MS", c.stall_timeout_ms);
+  read_number("ORDERFLOW_REPLICATION_FACTOR", c.replication_factor);
+  read_number("ORDERFLOW_MIN_INSYNC_REPLICAS", c.min_insync_replicas);
   return c;
 }
 
@@ -86,6 +88,14 @@ void Config::add_flags(CLI::App& app) {
                  "How long a partition behind its end may go without progress before /readyz fails "
                  "(ORDERFLOW_STALL_TIMEOUT_MS)")
       ->check(CLI::Range(1000u, 3600000u));
+  app.add_option(
+         "--replication-factor", replication_factor,
+         "Replicas of every topic create-topics makes; 0: min(3, brokers) (ORDERFLOW_REPLICATION_FACTOR)")
+      ->check(CLI::Range(0u, 32u));
+  app.add_option(
+         "--min-insync-replicas", min_insync_replicas,
+         "Topics' min.insync.replicas; 0: 2 when replicas >= 3, else 1 (ORDERFLOW_MIN_INSYNC_REPLICAS)")
+      ->check(CLI::Range(0u, 32u));
 }
 
 }  // namespace orderflow

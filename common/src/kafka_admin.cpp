@@ -1,6 +1,7 @@
 // Topic administration with librdkafka's C admin API (the C++ API has none), each handle in RAII.
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
+#include <spdlog/spdlog.h>
 
 #include <chrono>
 #include <memory>
@@ -41,20 +42,58 @@ Handle make_handle(const std::string& brokers, rd_kafka_type_t type) {
   return Handle(rk);
 }
 
+using Metadata = std::unique_ptr<const rd_kafka_metadata_t, decltype(&rd_kafka_metadata_destroy)>;
+
+// Metadata of every topic (and the live brokers) of the cluster.
+Metadata cluster_metadata(rd_kafka_t* rk) {
+  const rd_kafka_metadata_t* md = nullptr;
+  const auto code = rd_kafka_metadata(rk, 1, nullptr, &md, 10000);
+  if (code != RD_KAFKA_RESP_ERR_NO_ERROR)
+    throw std::runtime_error("metadata: " + std::string(rd_kafka_err2str(code)));
+  return Metadata(md, &rd_kafka_metadata_destroy);
+}
+
+// Topics that existed before with another replication factor keep it: say so, since a 202 rests on it.
+void warn_about_other_replication(rd_kafka_t* rk, const std::string& prefix,
+                                  const std::vector<TopicSpec>& specs, int factor) {
+  const auto md = cluster_metadata(rk);
+  for (const auto& spec : specs) {
+    const std::string name = prefix + spec.name;
+    for (int i = 0; i < md->topic_cnt; ++i) {
+      const auto& t = md->topics[i];
+      if (name != t.topic || t.partition_cnt == 0) continue;
+      if (t.partitions[0].replica_cnt != factor)
+        spdlog::warn("topic {} exists with {} replica(s), not {}: it keeps them", name,
+                     t.partitions[0].replica_cnt, factor);
+    }
+  }
+}
+
 }  // namespace
 
-void create_topics(const std::string& brokers, const std::string& prefix,
-                   const std::vector<TopicSpec>& specs) {
+int live_brokers(const std::string& brokers) {
   auto rk = make_handle(brokers, RD_KAFKA_PRODUCER);
+  return cluster_metadata(rk.get())->broker_cnt;
+}
+
+Replication create_topics(const std::string& brokers, const std::string& prefix,
+                          const std::vector<TopicSpec>& specs, const ReplicationRequest& request) {
+  auto rk = make_handle(brokers, RD_KAFKA_PRODUCER);
+  const Replication replication =
+      resolve_replication(cluster_metadata(rk.get())->broker_cnt, replication_target(), request);
   std::vector<std::unique_ptr<rd_kafka_NewTopic_t, NewTopicDeleter>> owned;
   std::vector<rd_kafka_NewTopic_t*> raw;
   char err[512];
   for (const auto& spec : specs) {
     const std::string name = prefix + spec.name;
-    rd_kafka_NewTopic_t* t = rd_kafka_NewTopic_new(name.c_str(), spec.partitions, 1, err, sizeof err);
+    rd_kafka_NewTopic_t* t =
+        rd_kafka_NewTopic_new(name.c_str(), spec.partitions, replication.factor, err, sizeof err);
     if (t == nullptr) throw std::runtime_error(fmt::format("topic {}: {}", name, err));
     owned.emplace_back(t);
     rd_kafka_NewTopic_set_config(t, "retention.ms", std::to_string(spec.retention_ms).c_str());
+    // acks=all waits for the in-sync replicas only: without a floor, a leader alone in sync acks alone.
+    rd_kafka_NewTopic_set_config(t, "min.insync.replicas",
+                                 std::to_string(replication.min_insync_replicas).c_str());
     raw.push_back(t);
   }
   std::unique_ptr<rd_kafka_queue_t, QueueDeleter> queue(rd_kafka_queue_new(rk.get()));
@@ -74,6 +113,8 @@ void create_topics(const std::string& brokers, const std::string& prefix,
                                            rd_kafka_topic_result_error_string(results[i])));
     }
   }
+  warn_about_other_replication(rk.get(), prefix, specs, replication.factor);
+  return replication;
 }
 
 namespace {

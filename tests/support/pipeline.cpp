@@ -17,7 +17,9 @@ Pipeline::Pipeline(Options options) : options_(std::move(options)) {
   const bool attach = !options_.attach_database.empty();
   const std::string name = attach ? options_.attach_database : unique("of");
   if (!attach) sql_exec(s.pg_dsn, "CREATE DATABASE " + name);
-  config_.kafka_brokers = s.kafka_brokers;
+  // A test with its own cluster names it in the processes' environment; this pipeline then uses it too.
+  const auto brokers = options_.env.find("ORDERFLOW_KAFKA_BROKERS");
+  config_.kafka_brokers = brokers == options_.env.end() ? s.kafka_brokers : brokers->second;
   config_.pg_dsn = "host=127.0.0.1 port=" + std::to_string(s.pg_port) + " user=orderflow dbname=" + name;
   config_.topic_prefix = attach ? options_.attach_prefix : name + ".";
   config_.api_port = free_port();

@@ -79,8 +79,12 @@ TEST(AsyncApi, KafkaBindingsMatchTheManifest) {
     EXPECT_EQ(std::string(kafka["topic"].GetString()), name);
     EXPECT_EQ(kafka["partitions"].GetInt(), t["partitions"].GetInt()) << name;
     EXPECT_EQ(kafka["topicConfiguration"]["retention.ms"].GetInt64(), t["retention_ms"].GetInt64()) << name;
-    // orderflow-ctl create-topics (kafka::create_topics) creates every topic with replication factor 1.
-    EXPECT_EQ(kafka["replicas"].GetInt(), 1) << name;
+    // The bindings document the manifest's replication target (what a cluster of 3 or more brokers gets).
+    EXPECT_EQ(kafka["replicas"].GetInt(), manifest()["replication"]["replicas"].GetInt()) << name;
+    ASSERT_TRUE(kafka["topicConfiguration"].HasMember("min.insync.replicas")) << name;
+    EXPECT_EQ(kafka["topicConfiguration"]["min.insync.replicas"].GetInt(),
+              manifest()["replication"]["min_insync_replicas"].GetInt())
+        << name;
   }
 }
 

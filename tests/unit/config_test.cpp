@@ -13,13 +13,21 @@
 namespace {
 
 const char* const kVars[] = {
-    "ORDERFLOW_KAFKA_BROKERS",      "ORDERFLOW_PG_DSN",
-    "ORDERFLOW_TOPIC_PREFIX",       "ORDERFLOW_BIND_ADDRESS",
-    "ORDERFLOW_API_PORT",           "ORDERFLOW_METRICS_PORT",
-    "ORDERFLOW_API_THREADS",        "ORDERFLOW_PRODUCE_TIMEOUT_MS",
-    "ORDERFLOW_MAX_BODY_BYTES",     "ORDERFLOW_ADMIN_TOKEN",
-    "ORDERFLOW_LOG_LEVEL",          "ORDERFLOW_BATCH_MAX_RECORDS",
+    "ORDERFLOW_KAFKA_BROKERS",
+    "ORDERFLOW_PG_DSN",
+    "ORDERFLOW_TOPIC_PREFIX",
+    "ORDERFLOW_BIND_ADDRESS",
+    "ORDERFLOW_API_PORT",
+    "ORDERFLOW_METRICS_PORT",
+    "ORDERFLOW_API_THREADS",
+    "ORDERFLOW_PRODUCE_TIMEOUT_MS",
+    "ORDERFLOW_MAX_BODY_BYTES",
+    "ORDERFLOW_ADMIN_TOKEN",
+    "ORDERFLOW_LOG_LEVEL",
+    "ORDERFLOW_BATCH_MAX_RECORDS",
     "ORDERFLOW_SESSION_TIMEOUT_MS",
+    "ORDERFLOW_REPLICATION_FACTOR",
+    "ORDERFLOW_MIN_INSYNC_REPLICAS",
 };
 
 // Every test starts with no ORDERFLOW_* variable set and leaves the environment as it found it.
@@ -100,7 +108,11 @@ TEST_F(ConfigTest, ReadsNumbersFromEnvironment) {
   set("ORDERFLOW_MAX_BODY_BYTES", "1048576");
   set("ORDERFLOW_BATCH_MAX_RECORDS", "700");
   set("ORDERFLOW_SESSION_TIMEOUT_MS", "12000");
+  set("ORDERFLOW_REPLICATION_FACTOR", "3");
+  set("ORDERFLOW_MIN_INSYNC_REPLICAS", "2");
   const auto c = orderflow::Config::from_env();
+  EXPECT_EQ(c.replication_factor, 3u);
+  EXPECT_EQ(c.min_insync_replicas, 2u);
   EXPECT_EQ(c.api_port, 18080);
   EXPECT_EQ(c.metrics_port, 19464);
   EXPECT_EQ(c.api_threads, 8u);

@@ -32,6 +32,10 @@ struct Config {
   // A partition behind its end that has not moved for this long is stalled: the worker's /readyz fails
   // and orderflow_consumer_stalled_partitions counts it, whatever the cause.
   unsigned stall_timeout_ms = 60000;
+  // Topics' replication for create-topics; 0: from the manifest's target, fitted to the cluster
+  // (orderflow::resolve_replication).
+  unsigned replication_factor = 0;
+  unsigned min_insync_replicas = 0;
   unsigned batch_max_records =
       500;  // records a worker applies in one transaction at most (RSS vs. round trips)
 

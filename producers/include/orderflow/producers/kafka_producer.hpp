@@ -26,11 +26,14 @@ struct DeliveryResult {
   int64_t offset = -1;
 };
 using DeliveryFn = std::function<void(const DeliveryResult&)>;
+class DeliveryDeadlines;
 
 struct ProducerOptions {
   std::string brokers;
   std::string client_id = "orderflow";
-  unsigned message_timeout_ms = 5000;  // a delivery report says "failed" at the latest after this
+  // A delivery report says "failed" at the latest after this, even for a message a broker still has in
+  // flight (DeliveryDeadlines): never an ack later than this.
+  unsigned message_timeout_ms = 5000;
   unsigned linger_ms = 2;
 };
 
@@ -41,9 +44,10 @@ class Producer {
   Producer(const Producer&) = delete;
   Producer& operator=(const Producer&) = delete;
 
-  // Queues one message. `on_delivery` runs on the producer's poll thread once the broker has
-  // acknowledged the write to all in-sync replicas, or the message failed. Returns false (and never
-  // calls on_delivery) when the message could not even be queued.
+  // Queues one message. `on_delivery` runs once on the producer's poll thread: when the broker has
+  // acknowledged the write to all in-sync replicas (at least the topic's min.insync.replicas), or when
+  // the message failed or found no ack within message_timeout_ms (the write may still land then).
+  // Returns false (and never calls on_delivery) when the message could not even be queued.
   bool produce(const std::string& topic, std::string_view key, std::string_view value, const Headers& headers,
                DeliveryFn on_delivery, std::string* error = nullptr);
   // Waits until every queued message has its delivery report; false on timeout.
@@ -53,6 +57,7 @@ class Producer {
 
  private:
   class DeliveryCallback;
+  std::unique_ptr<DeliveryDeadlines> deadlines_;
   std::unique_ptr<DeliveryCallback> delivery_cb_;
   std::unique_ptr<RdKafka::Producer> producer_;
   std::atomic<bool> running_{true};
