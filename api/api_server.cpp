@@ -3,9 +3,11 @@
 #include <pistache/endpoint.h>
 #include <spdlog/spdlog.h>
 
+#include "admin_page_routes.hpp"
 #include "admin_routes.hpp"
 #include "cart_routes.hpp"
 #include "command_replies.hpp"
+#include "event_stream_routes.hpp"
 #include "openapi_doc.hpp"
 #include "order_routes.hpp"
 #include "order_store.hpp"
@@ -53,6 +55,8 @@ struct ApiServer::Impl {
   CartRoutes cart_routes;
   ProductRoutes products;
   AdminRoutes admin;
+  EventStreamRoutes events;
+  AdminPageRoutes admin_page;
   Router router;
   const std::string openapi = bundled_openapi();  // bundled once: a bad $ref stops the start
   ops::Checks ops_checks{{"kafka", [this] { return producer.reachable(std::chrono::milliseconds(1000)); }},
@@ -73,11 +77,14 @@ struct ApiServer::Impl {
         orders(c, replies, store, waiter),
         cart_routes(c, replies, carts, catalog),
         products(catalog),
-        admin(c, replies, catalog) {
+        admin(c, replies, catalog),
+        events(c, c.max_event_streams) {
     orders.register_on(router);
     cart_routes.register_on(router);
     products.register_on(router);
     admin.register_on(router);
+    events.register_on(router);
+    admin_page.register_on(router);
     for (const auto path : ops::kPaths) {
       router.add(Method::Get, std::string(path), [this, path](const auto&, const PathParams&, Exchange& e) {
         const auto reply = *ops::answer(path, ops_checks);
@@ -114,6 +121,7 @@ void ApiServer::stop() {
   // order's current state, the commands in flight their delivery reports (hence their 202 or 503),
   // and all those replies reach their sockets. Then close, and flush what arrived meanwhile.
   impl_->waiter.stop();
+  impl_->events.stop();
   impl_->producer.flush(flush_timeout);
   if (!Exchange::drain(std::chrono::seconds(2)))
     spdlog::warn("some replies were not written before shutdown");
