@@ -17,13 +17,14 @@ void AdminRoutes::register_on(Router& router) {
              });
 }
 
-bool AdminRoutes::authorized(const Pistache::Http::Request& request, Exchange& exchange) const {
-  return require_admin(header(request, "Authorization"), config_.admin_token, exchange);
+bool require_admin(const Pistache::Http::Request& request, const std::string& admin_token,
+                   Exchange& exchange) {
+  return require_admin(header(request, "Authorization"), admin_token, exchange);
 }
 
 void AdminRoutes::set_stock(const Pistache::Http::Request& request, const std::string& sku,
                             Exchange& exchange) {
-  if (!authorized(request, exchange)) return;
+  if (!require_admin(request, config_.admin_token, exchange)) return;
   if (!require_sku(sku, "sku", exchange)) return;
   auto body = read_json_body(request, exchange, "http/set_stock", config_.max_body_bytes);
   if (!body) return;

@@ -9,6 +9,11 @@
 
 namespace orderflow::api {
 
+// False (after answering 401 or 403) unless the request carries the admin token. Every admin route
+// starts with it.
+bool require_admin(const Pistache::Http::Request& request, const std::string& admin_token,
+                   Exchange& exchange);
+
 class AdminRoutes {
  public:
   AdminRoutes(const Config& config, const CommandReplies& replies, const CatalogStore& catalog)
@@ -16,8 +21,6 @@ class AdminRoutes {
   void register_on(Router& router);
 
  private:
-  // False (after answering 401 or 403) unless the request carries the admin token.
-  bool authorized(const Pistache::Http::Request& request, Exchange& exchange) const;
   void set_stock(const Pistache::Http::Request& request, const std::string& sku, Exchange& exchange);
 
   const Config& config_;

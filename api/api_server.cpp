@@ -3,10 +3,12 @@
 #include <pistache/endpoint.h>
 #include <spdlog/spdlog.h>
 
+#include "admin_page_routes.hpp"
 #include "admin_routes.hpp"
 #include "cart_routes.hpp"
 #include "command_replies.hpp"
 #include "dead_letter_routes.hpp"
+#include "event_stream_routes.hpp"
 #include "openapi_doc.hpp"
 #include "order_routes.hpp"
 #include "order_store.hpp"
@@ -63,6 +65,8 @@ struct ApiServer::Impl {
   ProductRoutes products;
   AdminRoutes admin;
   DeadLetterRoutes dead_letters;
+  EventStreamRoutes events;
+  AdminPageRoutes admin_page;
   DatabaseLane database_lane{kDatabaseThreads, kDatabaseQueue, kDatabaseMaxWait};
   Router router{&database_lane};
   const std::string openapi = bundled_openapi();  // bundled once: a bad $ref stops the start
@@ -85,12 +89,15 @@ struct ApiServer::Impl {
         cart_routes(c, replies, carts, catalog),
         products(catalog),
         admin(c, replies, catalog),
-        dead_letters(c) {
+        dead_letters(c),
+        events(c, c.max_event_streams) {
     orders.register_on(router);
     cart_routes.register_on(router);
     products.register_on(router);
     admin.register_on(router);
     dead_letters.register_on(router);
+    events.register_on(router);
+    admin_page.register_on(router);
     for (const auto path : ops::kPaths) {
       // /readyz asks PostgreSQL (a full lane then says "not ready"); /healthz and /metrics do not.
       router.add(
@@ -133,6 +140,7 @@ void ApiServer::stop() {
   // order's current state, the commands in flight their delivery reports (hence their 202 or 503),
   // and all those replies reach their sockets. Then close, and flush what arrived meanwhile.
   impl_->waiter.stop();
+  impl_->events.stop();
   impl_->producer.flush(flush_timeout);
   if (!Exchange::drain(std::chrono::seconds(2)))
     spdlog::warn("some replies were not written before shutdown");

@@ -71,6 +71,14 @@ void Exchange::reply(Pistache::Http::Code code, const std::string& body,
   }
 }
 
+bool Exchange::detach(Pistache::Http::Code code) {
+  if (state_->sent.exchange(true)) return false;
+  metrics::observe_request(
+      state_->route, static_cast<int>(code),
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - state_->started).count());
+  return true;
+}
+
 void Exchange::error(Pistache::Http::Code code, std::string_view error_code, std::string_view message,
                      std::string_view field) {
   reply(code, json::error_body(error_code, message, field));

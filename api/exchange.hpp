@@ -25,6 +25,12 @@ class Exchange {
   Pistache::Http::ResponseWriter& writer() { return state_->response; }
   // A copy sharing the same reply: hand it to whatever answers later.
   std::shared_ptr<Exchange> share() const { return std::make_shared<Exchange>(*this); }
+  // Hands the connection over to a caller that writes the whole response itself (an event stream,
+  // see sse_connection.hpp): the exchange sends nothing any more and counts the request with `code`
+  // now. False when a reply was already sent.
+  bool detach(Pistache::Http::Code code);
+  // The connection of this exchange; empty once the client is gone.
+  std::shared_ptr<Pistache::Tcp::Peer> peer() const { return state_->response.getPeer(); }
 
   // Waits until every reply handed to Pistache so far has been written to its socket (or failed), at
   // most `timeout`; false on timeout. Pistache writes a reply sent from another thread later, on its

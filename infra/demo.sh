@@ -111,10 +111,13 @@ main() {
     worker_urls+="    $r: http://127.0.0.1:$w/metrics"$'\n'
     w=$((w + 1))
   done
+  # The back-office signs in from the URL's fragment, which never reaches the server (or its logs).
+  local token=${ORDERFLOW_ADMIN_TOKEN:-$(cat "$ORDERFLOW_STATE_DIR/admin-token" 2>/dev/null || true)}
   cat <<EOF
 
 Try:
   api:                $api
+  the back-office:    $api/admin${token:+#token=$token}   (live orders, stock, sales, dead letters)
   an order:           curl -s $api/v1/orders/${ids[0]}
   place one:          curl -si -X POST $api/v1/orders -H 'Content-Type: application/json' \\
                         -H "Idempotency-Key: \$(date +%s%N)" -d '{"customer_id":"c1","lines":[{"sku":"MUG-LOGO","quantity":2}]}'

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # shellcheck source-path=SCRIPTDIR
 # Install what the build, the tests and the local stack need, fetch the Kafka
-# jars and install the contract validators (infra/contract-tools.sh).
+# jars and install the contract validators (infra/contract-tools.sh) and the browser
+# test's driver (infra/browser-tools.sh).
 # Idempotent and quick (one dpkg-query, a few file tests) when all is there, so
 # `make`, CI and the test scripts can call it every time.
 set -euo pipefail
@@ -27,7 +28,7 @@ packages=(
   libbenchmark-dev
   postgresql-15 prometheus kcat wrk curl maven openjdk-17-jre-headless
   docker-compose iproute2 procps
-  python3-confluent-kafka python3-jsonschema
+  python3-confluent-kafka python3-jsonschema chromium
 )
 
 # --- Debian packages --------------------------------------------------------
@@ -89,3 +90,7 @@ fi
 # --- contract validators (npm, PyPI; pinned) ----------------------------------
 # redocly, @asyncapi/parser and schemathesis for the `contract` tests, in the cache folder.
 "$here/contract-tools.sh"
+
+# --- the browser test's driver (npm; pinned) -----------------------------------
+# playwright-core for the `browser` test, driving the chromium package above.
+"$here/browser-tools.sh"

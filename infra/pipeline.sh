@@ -140,6 +140,7 @@ start() {
   "$here/prometheus.sh" targets "$dir" "${targets[@]}"
   log "Prometheus targets: ${targets[*]}"
   log "admin token: $ORDERFLOW_ADMIN_TOKEN"
+  log "back-office: http://127.0.0.1:$ORDERFLOW_API_PORT/admin#token=$ORDERFLOW_ADMIN_TOKEN"
 }
 
 # Every process with a pid file, not only those of $ORDERFLOW_ROLES: a role

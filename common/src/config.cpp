@@ -50,6 +50,7 @@ Config Config::from_env() {
   read_number("ORDERFLOW_PRODUCE_TIMEOUT_MS", c.produce_timeout_ms);
   read_number("ORDERFLOW_MAX_BODY_BYTES", c.max_body_bytes);
   read_string("ORDERFLOW_ADMIN_TOKEN", c.admin_token);
+  read_number("ORDERFLOW_MAX_EVENT_STREAMS", c.max_event_streams);
   read_string("ORDERFLOW_LOG_LEVEL", c.log_level);
   read_number("ORDERFLOW_BATCH_MAX_RECORDS", c.batch_max_records);
   read_number("ORDERFLOW_SESSION_TIMEOUT_MS", c.session_timeout_ms);
@@ -75,6 +76,9 @@ void Config::add_flags(CLI::App& app) {
   app.add_option("--max-body-bytes", max_body_bytes,
                  "Largest request body, else 413 (ORDERFLOW_MAX_BODY_BYTES)");
   app.add_option("--admin-token", admin_token, "Bearer token of the admin endpoints (ORDERFLOW_ADMIN_TOKEN)");
+  app.add_option("--max-event-streams", max_event_streams,
+                 "Concurrent event streams of GET /v1/admin/events, 503 beyond (ORDERFLOW_MAX_EVENT_STREAMS)")
+      ->check(CLI::Range(1u, 1000u));
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error (ORDERFLOW_LOG_LEVEL)");
   app.add_option("--batch-max-records", batch_max_records,
                  "Most records a worker applies per transaction (ORDERFLOW_BATCH_MAX_RECORDS)")

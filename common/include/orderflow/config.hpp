@@ -21,6 +21,8 @@ struct Config {
   unsigned produce_timeout_ms = 5000;  // the api answers 503 when Kafka has not confirmed by then
   size_t max_body_bytes = 64 * 1024;
   std::string admin_token;
+  unsigned max_event_streams =
+      8;  // concurrent GET /v1/admin/events streams (a thread and a Kafka reader each)
   std::string log_level = "info";
   // How long the group coordinator waits for a worker's heartbeat before moving its partitions away.
   // Short = fast failover after a crash; too short = a busy broker on a loaded box evicts healthy
