@@ -23,11 +23,11 @@ constexpr const char* kAdminToken = "secret";
 constexpr int kMaxStreams = 2;
 
 test::Pipeline& pipeline() {
-  static test::Pipeline p(test::Pipeline::Options{
-      .api = true,
-      .roles = {"orders", "inventory"},
-      .env = {{"ORDERFLOW_ADMIN_TOKEN", kAdminToken},
-              {"ORDERFLOW_MAX_EVENT_STREAMS", std::to_string(kMaxStreams)}}});
+  static test::Pipeline p(
+      test::Pipeline::Options{.api = true,
+                              .roles = {"orders", "inventory"},
+                              .env = {{"ORDERFLOW_ADMIN_TOKEN", kAdminToken},
+                                      {"ORDERFLOW_MAX_EVENT_STREAMS", std::to_string(kMaxStreams)}}});
   return p;
 }
 
@@ -88,7 +88,8 @@ std::vector<std::string> place_and_decide(int count) {
   test::seed_product(pipeline().dsn(), sku, 1200, 1000);
   auto client = pipeline().client();
   std::vector<std::string> ids;
-  for (int i = 0; i < count; ++i) ids.push_back(test::saga::place_accepted(client, "sse-customer", {{sku, 1}}));
+  for (int i = 0; i < count; ++i)
+    ids.push_back(test::saga::place_accepted(client, "sse-customer", {{sku, 1}}));
   for (const auto& id : ids) {
     const auto body = test::saga::wait_decided(client, id);
     EXPECT_EQ(test::saga::json_string(body, "status"), "CONFIRMED") << body;
@@ -148,7 +149,8 @@ TEST(EventStream, TypeFilterKeepsOnlyTheNamedTypes) {
   }
   ASSERT_GE(expected.size(), 6u);
   EXPECT_EQ(sorted_data(filtered), sorted_data(expected));
-  for (const auto& e : filtered) EXPECT_TRUE(e.type == "OrderConfirmed" || e.type == "StockReserved") << e.type;
+  for (const auto& e : filtered)
+    EXPECT_TRUE(e.type == "OrderConfirmed" || e.type == "StockReserved") << e.type;
 
   const auto bad = events("?types=OrderConfirmed,PlaceOrder");  // a command, not an event
   EXPECT_EQ(bad.status, 400) << bad.body;
@@ -178,8 +180,11 @@ TEST(EventStream, AtMostTheConfiguredNumberOfStreamsAtOnce) {
     open.push_back(std::async(std::launch::async, [&] {
       // A probe below may hold a slot for a moment: try again until this stream is in.
       http::Response r;
-      test::wait_until([&] { return (r = events("?types=OrderPlaced&limit=1", {{"Last-Event-ID", from}})).status != 503; },
-                       20s);
+      test::wait_until(
+          [&] {
+            return (r = events("?types=OrderPlaced&limit=1", {{"Last-Event-ID", from}})).status != 503;
+          },
+          20s);
       EXPECT_EQ(r.status, 200) << r.body;
       return parse_sse(r.body);
     }));
