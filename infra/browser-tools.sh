@@ -26,12 +26,4 @@ command -v npm >/dev/null || die "npm is missing: run infra/contract-tools.sh (i
 mkdir -p "$tools"
 exec 9>"$tools/.browser.lock"
 flock 9
-if ! cmp -s "$pins/package-lock.json" "$dir/package-lock.json"; then
-  log "installing playwright-core into $dir"
-  rm -rf "$dir" "$dir".tmp
-  mkdir -p "$dir".tmp
-  cp "$pins/package.json" "$pins/package-lock.json" "$dir".tmp/
-  (cd "$dir".tmp && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >"$tools/browser-npm.log" 2>&1) ||
-    { show_log "$tools/browser-npm.log"; die "npm could not install playwright-core"; }
-  mv -T "$dir".tmp "$dir"
-fi
+npm_ci_pinned "$dir" "$pins" "$tools/browser-npm.log" "playwright-core"

@@ -55,15 +55,7 @@ flock 9 # two concurrent installs: the second waits, then finds the tools
 # --- npm: @redocly/cli, @asyncapi/parser --------------------------------------
 # Up to date when the lock file it was installed from is the one in the repo. npm ci installs
 # exactly the lock file; no install scripts (none of these need one; one is a telemetry ping).
-if ! cmp -s "$pins/package-lock.json" "$node_dir/package-lock.json"; then
-  log "installing the npm contract tools into $node_dir"
-  rm -rf "$node_dir" "$node_dir".tmp
-  mkdir -p "$node_dir".tmp
-  cp "$pins/package.json" "$pins/package-lock.json" "$node_dir".tmp/
-  (cd "$node_dir".tmp && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >"$tools/npm.log" 2>&1) ||
-    { show_log "$tools/npm.log"; die "npm could not install the contract tools"; }
-  mv -T "$node_dir".tmp "$node_dir"
-fi
+npm_ci_pinned "$node_dir" "$pins" "$tools/npm.log" "the npm contract tools"
 
 # --- PyPI: schemathesis, in a venv ---------------------------------------------
 if ! cmp -s "$pins/requirements.txt" "$venv/requirements.txt"; then

@@ -121,3 +121,18 @@ show_log() { [[ -f $1 ]] && { log "last lines of $1:"; tail -n "${2:-40}" "$1" >
 # The command-line contract shared by kafka.sh, postgres.sh and prometheus.sh:
 # `CMD [DIR]`, DIR defaulting to $ORDERFLOW_STATE_DIR, made absolute.
 state_dir() { realpath -m -- "${1:-$ORDERFLOW_STATE_DIR}"; }
+
+# Installs the npm packages pinned by $2/package.json and package-lock.json into $1 with `npm ci`
+# (exactly the lock file, no install scripts), unless $1 was installed from that very lock file.
+# $3: npm's log file; $4: what is installed, for the messages.
+npm_ci_pinned() {
+  local dir=$1 pins=$2 logfile=$3 what=$4
+  cmp -s "$pins/package-lock.json" "$dir/package-lock.json" && return 0
+  log "installing $what into $dir"
+  rm -rf "$dir" "$dir".tmp
+  mkdir -p "$dir".tmp
+  cp "$pins/package.json" "$pins/package-lock.json" "$dir".tmp/
+  (cd "$dir".tmp && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error >"$logfile" 2>&1) ||
+    { show_log "$logfile"; die "npm could not install $what"; }
+  mv -T "$dir".tmp "$dir"
+}

@@ -119,10 +119,16 @@ Replication create_topics(const std::string& brokers, const std::string& prefix,
 
 namespace {
 
-int64_t end_offset_total_once(rd_kafka_t* rk, const std::string& topic) {
-  const rd_kafka_metadata_t* md = nullptr;
+struct PartitionRange {
+  int32_t partition = 0;
+  int64_t low = 0, high = 0;  // the first offset still kept, the next one to be written
+};
+
+// Every partition of `topic` with its watermarks.
+std::vector<PartitionRange> partition_ranges(rd_kafka_t* rk, const std::string& topic) {
   std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> t(
       rd_kafka_topic_new(rk, topic.c_str(), nullptr), &rd_kafka_topic_destroy);
+  const rd_kafka_metadata_t* md = nullptr;
   auto code = rd_kafka_metadata(rk, 0, t.get(), &md, 10000);
   if (code != RD_KAFKA_RESP_ERR_NO_ERROR)
     throw std::runtime_error("metadata: " + std::string(rd_kafka_err2str(code)));
@@ -131,26 +137,21 @@ int64_t end_offset_total_once(rd_kafka_t* rk, const std::string& topic) {
   if (md->topic_cnt != 1 || md->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR) {
     throw std::runtime_error("unknown topic " + topic);
   }
-  int64_t total = 0;
-  for (int p = 0; p < md->topics[0].partition_cnt; ++p) {
-    int64_t low = 0, high = 0;
-    code = rd_kafka_query_watermark_offsets(rk, topic.c_str(), md->topics[0].partitions[p].id, &low, &high,
-                                            10000);
+  std::vector<PartitionRange> ranges;
+  for (int i = 0; i < md->topics[0].partition_cnt; ++i) {
+    PartitionRange r{md->topics[0].partitions[i].id};
+    code = rd_kafka_query_watermark_offsets(rk, topic.c_str(), r.partition, &r.low, &r.high, 10000);
     if (code != RD_KAFKA_RESP_ERR_NO_ERROR)
       throw std::runtime_error("watermarks: " + std::string(rd_kafka_err2str(code)));
-    total += high;
+    ranges.push_back(r);
   }
-  return total;
+  return ranges;
 }
 
-const rd_kafka_metadata_topic_t& topic_metadata(rd_kafka_t* rk, rd_kafka_topic_t* t,
-                                                const rd_kafka_metadata_t** md) {
-  const auto code = rd_kafka_metadata(rk, 0, t, md, 10000);
-  if (code != RD_KAFKA_RESP_ERR_NO_ERROR)
-    throw std::runtime_error("metadata: " + std::string(rd_kafka_err2str(code)));
-  if ((*md)->topic_cnt != 1 || (*md)->topics[0].err != RD_KAFKA_RESP_ERR_NO_ERROR)
-    throw std::runtime_error("unknown topic " + std::string(rd_kafka_topic_name(t)));
-  return (*md)->topics[0];
+int64_t end_offset_total_once(rd_kafka_t* rk, const std::string& topic) {
+  int64_t total = 0;
+  for (const auto& r : partition_ranges(rk, topic)) total += r.high;
+  return total;
 }
 
 }  // namespace
@@ -159,17 +160,8 @@ std::optional<int64_t> oldest_record_ms(const std::string& brokers, const std::s
   auto rk = make_handle(brokers, RD_KAFKA_CONSUMER);
   std::unique_ptr<rd_kafka_topic_t, decltype(&rd_kafka_topic_destroy)> t(
       rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr), &rd_kafka_topic_destroy);
-  const rd_kafka_metadata_t* md = nullptr;
-  const auto& meta = topic_metadata(rk.get(), t.get(), &md);
-  std::unique_ptr<const rd_kafka_metadata_t, decltype(&rd_kafka_metadata_destroy)> owned(
-      md, &rd_kafka_metadata_destroy);
   std::optional<int64_t> oldest;
-  for (int i = 0; i < meta.partition_cnt; ++i) {
-    const int32_t p = meta.partitions[i].id;
-    int64_t low = 0, high = 0;
-    if (const auto code = rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), p, &low, &high, 10000);
-        code != RD_KAFKA_RESP_ERR_NO_ERROR)
-      throw std::runtime_error("watermarks: " + std::string(rd_kafka_err2str(code)));
+  for (const auto& [p, low, high] : partition_ranges(rk.get(), topic)) {
     if (high <= low) continue;  // empty: nothing to re-read
     // The first record still in the partition (the legacy per-partition consumer: no group needed).
     if (rd_kafka_consume_start(t.get(), p, low) != 0)

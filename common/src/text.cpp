@@ -4,49 +4,21 @@
 
 namespace orderflow::text {
 
-std::optional<std::string_view> problem(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      if (c < 0x20 || c == 0x7f) return "contains a control character";
-      ++p;
-      continue;
-    }
-    // Lead byte: how many continuation bytes, and the least code point that length may encode
-    // (anything less is an overlong form).
-    int extra = 0;
-    uint32_t cp = 0, least = 0;
-    if ((c & 0xe0) == 0xc0) {
-      extra = 1, cp = c & 0x1f, least = 0x80;
-    } else if ((c & 0xf0) == 0xe0) {
-      extra = 2, cp = c & 0x0f, least = 0x800;
-    } else if ((c & 0xf8) == 0xf0) {
-      extra = 3, cp = c & 0x07, least = 0x10000;
-    } else {
-      return "is not valid UTF-8";
-    }
-    if (end - p <= extra) return "is not valid UTF-8";
-    for (int i = 1; i <= extra; ++i) {
-      if ((p[i] & 0xc0) != 0x80) return "is not valid UTF-8";
-      cp = (cp << 6) | (p[i] & 0x3f);
-    }
-    if (cp < least || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return "is not valid UTF-8";
-    if (cp >= 0x80 && cp <= 0x9f) return "contains a control character";
-    p += extra + 1;
-  }
-  return std::nullopt;
-}
-
 namespace {
 
-// Bytes of the valid UTF-8 sequence starting at p (end exclusive), 0 when none starts there.
-int sequence_length(const unsigned char* p, const unsigned char* end) {
+// The valid UTF-8 sequence starting at p (end exclusive): its length in bytes, and its code point in
+// `cp`; 0 when none starts there (a bad lead or continuation byte, truncated, overlong, a surrogate,
+// beyond U+10FFFF).
+int decode(const unsigned char* p, const unsigned char* end, uint32_t& cp) {
   const unsigned char c = *p;
-  if (c < 0x80) return 1;
+  if (c < 0x80) {
+    cp = c;
+    return 1;
+  }
+  // Lead byte: how many continuation bytes, and the least code point that length may encode
+  // (anything less is an overlong form).
   int extra = 0;
-  uint32_t cp = 0, least = 0;
+  uint32_t least = 0;
   if ((c & 0xe0) == 0xc0) {
     extra = 1, cp = c & 0x1f, least = 0x80;
   } else if ((c & 0xf0) == 0xe0) {
@@ -67,13 +39,27 @@ int sequence_length(const unsigned char* p, const unsigned char* end) {
 
 }  // namespace
 
+std::optional<std::string_view> problem(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    uint32_t cp = 0;
+    const int n = decode(p, end, cp);
+    if (n == 0) return "is not valid UTF-8";
+    if (cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp <= 0x9f)) return "contains a control character";
+    p += n;
+  }
+  return std::nullopt;
+}
+
 std::string replace_invalid_utf8(std::string_view s) {
   std::string out;
   out.reserve(s.size());
   const auto* p = reinterpret_cast<const unsigned char*>(s.data());
   const auto* end = p + s.size();
   while (p < end) {
-    const int n = sequence_length(p, end);
+    uint32_t cp = 0;
+    const int n = decode(p, end, cp);
     if (n == 0) {
       out += "\xEF\xBF\xBD";  // U+FFFD REPLACEMENT CHARACTER
       ++p;
