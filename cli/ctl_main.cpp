@@ -109,7 +109,7 @@ int main(int argc, char** argv) {
     if (*migrate) {
       std::cout << orderflow::pg::migrate(*conn) << " migration(s) applied\n";
     } else if (*seed) {
-      orderflow::cli::seed_demo(*conn, std::cout);
+      orderflow::cli::seed_demo(*conn, config, std::cout);
     } else if (*verify) {
       return orderflow::cli::verify(*conn, verify_options, std::cout) == 0 ? 0 : 1;
     } else if (*prune) {

@@ -1,8 +1,10 @@
 #include "seed_demo.hpp"
 
+#include "inventory/stock_seed.hpp"
+
 namespace orderflow::cli {
 
-void seed_demo(pqxx::connection& conn, std::ostream& out) {
+void seed_demo(pqxx::connection& conn, const Config& config, std::ostream& out) {
   struct Product {
     const char* sku;
     const char* name;
@@ -22,8 +24,7 @@ void seed_demo(pqxx::connection& conn, std::ostream& out) {
         tx.exec("INSERT INTO catalog.products (sku, name, price_cents) VALUES (" + tx.quote(p.sku) + "," +
                 tx.quote(p.name) + "," + std::to_string(p.price_cents) + ") ON CONFLICT DO NOTHING")
             .affected_rows();
-    tx.exec("INSERT INTO inventory.stock (sku, on_hand, available) VALUES (" + tx.quote(p.sku) + "," +
-            std::to_string(p.on_hand) + "," + std::to_string(p.on_hand) + ") ON CONFLICT DO NOTHING");
+    inventory::seed_stock(tx, config, p.sku, p.on_hand);
   }
   tx.commit();
   out << added << " product(s) added to the demo catalog\n";

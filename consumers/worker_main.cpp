@@ -1,5 +1,5 @@
-// orderflow-worker: runs one role of the pipeline (--role inventory|orders|carts) in the shared consumer
-// runtime, with its outbox relay and its /metrics, /healthz, /readyz endpoint.
+// orderflow-worker: runs one role of the pipeline (--role inventory|orders|carts|projections) in the shared
+// consumer runtime, with its outbox relay and its /metrics, /healthz, /readyz endpoint.
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <map>
@@ -14,6 +14,7 @@
 #include "orderflow/runtime/consumer_loop.hpp"
 #include "orderflow/shutdown.hpp"
 #include "orders/order_role.hpp"
+#include "projections/projection_role.hpp"
 
 namespace {
 
@@ -21,6 +22,7 @@ const std::map<std::string, std::function<std::unique_ptr<orderflow::runtime::Ro
     {"inventory", [] { return std::make_unique<orderflow::inventory::InventoryRole>(); }},
     {"orders", [] { return std::make_unique<orderflow::orders::OrderRole>(); }},
     {"carts", [] { return std::make_unique<orderflow::carts::CartRole>(); }},
+    {"projections", [] { return std::make_unique<orderflow::projections::ProjectionRole>(); }},
 };
 
 }  // namespace

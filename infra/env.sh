@@ -25,7 +25,7 @@ fi
 : "${KAFKA_VERSION:=4.1.1}"
 # Worker roles of the pipeline (infra/pipeline.sh), space-separated, in start
 # order; the i-th (from 0) serves /metrics on ORDERFLOW_METRICS_PORT + i.
-: "${ORDERFLOW_ROLES:=inventory orders carts}"
+: "${ORDERFLOW_ROLES:=inventory orders carts projections}"
 : "${ORDERFLOW_API_THREADS:=2}" # Pistache worker threads of the api
 # Derived from the ports on every source (not defaults), so that a caller who
 # changes a port and sources again never keeps a stale address.

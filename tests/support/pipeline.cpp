@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "inventory/stock_seed.hpp"
 #include "orderflow/kafka.hpp"
 #include "orderflow/pg.hpp"
 #include "orderflow/topics.hpp"
@@ -13,6 +14,10 @@
 namespace orderflow::test {
 
 Pipeline::Pipeline(Options options) : options_(std::move(options)) {
+  auto& roles = options_.roles;
+  if (options_.api && std::find(roles.begin(), roles.end(), "orders") != roles.end() &&
+      std::find(roles.begin(), roles.end(), "projections") == roles.end())
+    roles.push_back("projections");
   const auto& s = stack();
   const bool attach = !options_.attach_database.empty();
   const std::string name = attach ? options_.attach_database : unique("of");
@@ -99,6 +104,15 @@ std::string Pipeline::sql(const std::string& query) const {
   return sql_value(config_.pg_dsn, query);
 }
 
+void Pipeline::seed_product(const std::string& sku, int64_t price_cents, int64_t on_hand) const {
+  auto conn = pg::connect(config_.pg_dsn);
+  pqxx::work tx(*conn);
+  tx.exec_params("INSERT INTO catalog.products (sku, name, price_cents) VALUES ($1, $2, $3)", sku,
+                 "product " + sku, price_cents);
+  inventory::seed_stock(tx, config_, sku, on_hand);
+  tx.commit();
+}
+
 std::string Pipeline::order_status(const std::string& order_id) const {
   return sql("SELECT status FROM orders.orders WHERE order_id = '" + order_id + "'");
 }
@@ -115,6 +129,7 @@ const std::vector<std::string>& Pipeline::consumed_topics(const std::string& rol
       {"orders", {"orders.commands", "inventory.events"}},
       {"inventory", {"inventory.commands"}},
       {"carts", {"carts.commands"}},
+      {"projections", {"orders.events", "inventory.events"}},
   };
   const auto it = topics.find(role);
   if (it == topics.end()) throw std::logic_error("Pipeline::consumed_topics: add the topics of role " + role);

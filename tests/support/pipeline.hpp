@@ -17,6 +17,7 @@ class Pipeline {
  public:
   struct Options {
     bool api = true;
+    // With an api and the orders role, "projections" is added when missing: the api reads the views.
     std::vector<std::string> roles = {"orders"};
     std::map<std::string, std::string> env;  // extra environment for every process
     int apis = 1;       // api processes (when `api`), each on its own port, as ops would scale them
@@ -47,6 +48,9 @@ class Pipeline {
   void start_worker(const std::string& role, size_t i = 0);
   uint16_t metrics_port(const std::string& role, size_t i = 0) const { return metrics_ports_.at(role).at(i); }
   std::string sql(const std::string& query) const;
+  // A catalog product and its stock, announced with StockAdjusted as the inventory context would (so
+  // the projections know it); test::seed_product writes the rows only.
+  void seed_product(const std::string& sku, int64_t price_cents, int64_t on_hand) const;
   // An order's status from orders.orders ("" while the order does not exist).
   std::string order_status(const std::string& order_id) const;
 

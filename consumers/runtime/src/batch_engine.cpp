@@ -92,6 +92,7 @@ void BatchEngine::drop_if_closed() {
 void BatchEngine::transact(Batch& batch, bool isolate) {
   const auto started = Clock::now();
   outbox_.clear();
+  role_.transaction_started();
   pqxx::work tx(*conn_);
   // Records applied before are left out. Usually there are none; otherwise the role works on copies,
   // since a retry of this transaction must see every record again.
@@ -134,6 +135,7 @@ void BatchEngine::transact(Batch& batch, bool isolate) {
   outbox_.write(tx);
   offsets_.store(tx, batch.next);
   tx.commit();
+  role_.transaction_committed();
   metrics_.observe_transaction(std::chrono::duration<double>(Clock::now() - started).count());
   metrics_.add_dead_letters(dead);
 }

@@ -21,6 +21,10 @@ class Role {
   // Records arrive in partition order. A record the role cannot use goes to out.dead_letter().
   // Throwing aborts the whole batch; the loop retries it, then isolates the failing record.
   virtual void apply(pqxx::transaction_base& tx, std::vector<Record>& batch, Outbox& out) = 0;
+  // Around each batch transaction (apply may run more than once in one, record by record, and a
+  // transaction may be retried): for what a role may only count once its effects are durable.
+  virtual void transaction_started() {}
+  virtual void transaction_committed() {}
 };
 
 }  // namespace orderflow::runtime

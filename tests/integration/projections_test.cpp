@@ -1,0 +1,206 @@
+// The projections role (the read side): after a few hundred mixed orders, cancels and restocks, the
+// views in schema `views` say what the owning contexts say (orders.orders, inventory.stock), the sales
+// per minute are the confirmed minus the cancelled, and the timeline holds every event about an order
+// once. Then the views are put through what effect-once must survive: every event delivered a second
+// time (new offsets, same ids), and a replay of both topics from the start with the processed ids
+// forgotten, so that only the views' own guards stand between a replay and doubled sales.
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafkacpp.h>
+
+#include <memory>
+#include <random>
+
+#include "orderflow/json.hpp"
+#include "pipeline.hpp"
+#include "test_env.hpp"
+
+using namespace orderflow;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr const char* kAdminToken = "projections-admin";
+
+test::Pipeline& pipeline() {
+  static test::Pipeline p(test::Pipeline::Options{.api = true,
+                                                  .roles = {"inventory", "orders", "projections"},
+                                                  .env = {{"ORDERFLOW_ADMIN_TOKEN", kAdminToken}}});
+  return p;
+}
+
+// Everything the views hold but their progress (which moves with every delivery, even a duplicate).
+std::string views_snapshot(const test::Pipeline& p) {
+  return p.sql(
+      "SELECT md5(concat_ws('|',"
+      " (SELECT string_agg(concat_ws(',', order_id, customer_id, cart_id, status, reason, total_cents, "
+      "version,"
+      "   placed_at, updated_at), ';' ORDER BY order_id) FROM views.orders),"
+      " (SELECT string_agg(concat_ws(',', order_id, line_no, sku, quantity, unit_price_cents), ';'"
+      "   ORDER BY order_id, line_no) FROM views.order_lines),"
+      " (SELECT string_agg(concat_ws(',', order_id, event_id, type, occurred_at, detail), ';'"
+      "   ORDER BY order_id, event_id) FROM views.order_events),"
+      " (SELECT string_agg(concat_ws(',', sku, available, available_version, on_hand, on_hand_version), ';'"
+      "   ORDER BY sku) FROM views.stock),"
+      " (SELECT string_agg(concat_ws(',', minute, orders, units, revenue_cents), ';' ORDER BY minute)"
+      "   FROM views.sales_per_minute),"
+      " (SELECT string_agg(concat_ws(',', minute, sku, orders, units, revenue_cents), ';' ORDER BY minute, "
+      "sku)"
+      "   FROM views.sku_sales_per_minute)))");
+}
+
+// The projections have read everything the other roles published.
+bool settled(const test::Pipeline& p) {
+  return p.sql("SELECT count(*) FROM orders.orders WHERE status = 'PENDING'") == "0" &&
+         p.sql("SELECT count(*) FROM runtime.outbox") == "0" && p.caught_up("projections");
+}
+
+// Writes every record of `topic` once more, as a relay that crashed after sending and before deleting
+// its outbox rows would: same bytes, same ids, new offsets.
+void deliver_again(const test::Pipeline& p, const std::string& topic) {
+  std::string err;
+  std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  conf->set("bootstrap.servers", p.config().kafka_brokers, err);
+  std::unique_ptr<RdKafka::Producer> producer(RdKafka::Producer::create(conf.get(), err));
+  ASSERT_TRUE(producer) << err;
+  for (const auto& value : test::read_topic(p.config().kafka_brokers, p.topic(topic))) {
+    auto envelope = json::parse(value);
+    ASSERT_TRUE(envelope);
+    const std::string key = (*envelope)["key"].GetString();
+    ASSERT_EQ(
+        producer->produce(p.topic(topic), RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
+                          const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, nullptr),
+        RdKafka::ERR_NO_ERROR);
+    producer->poll(0);
+  }
+  ASSERT_EQ(producer->flush(10000), RdKafka::ERR_NO_ERROR);
+}
+
+std::string order_id_of(const http::Response& r) {
+  auto doc = json::parse(r.body);
+  return doc && doc->HasMember("order_id") ? (*doc)["order_id"].GetString() : "";
+}
+
+// A few hundred orders over 8 customers and 4 scarce SKUs (some are rejected for short stock), every
+// 5th one cancelled once decided, and restocks half-way.
+void drive_mixed_traffic(test::Pipeline& p, const std::string& run) {
+  std::mt19937 rng(20261202);
+  std::vector<std::string> skus;
+  for (int i = 0; i < 4; ++i) {
+    skus.push_back(run + "-SKU" + std::to_string(i));
+    p.seed_product(skus.back(), 250 + 100 * i, 40);
+  }
+  auto c = p.client();
+  std::vector<std::string> ids;
+  for (int n = 0; n < 240; ++n) {
+    if (n == 120) {
+      for (const auto& sku : skus) {
+        const auto r = c.request(
+            "PUT", "/v1/admin/stock/" + sku, R"({"on_hand":60})",
+            {{"Authorization", std::string("Bearer ") + kAdminToken}, {"Content-Type", "application/json"}});
+        ASSERT_EQ(r.status, 202) << r.body;
+      }
+    }
+    const size_t first = rng() % skus.size();
+    const auto& a = skus[first];
+    const auto& b = skus[(first + 1 + rng() % (skus.size() - 1)) % skus.size()];
+    const std::string body = R"({"customer_id":")" + run + "-c" + std::to_string(n % 8) +
+                             R"(","lines":[{"sku":")" + a + R"(","quantity":)" +
+                             std::to_string(1 + rng() % 3) + R"(},{"sku":")" + b + R"(","quantity":1}]})";
+    const auto r = c.post_json("/v1/orders", body, {{"Idempotency-Key", run + "-" + std::to_string(n)}});
+    ASSERT_EQ(r.status, 202) << r.body;
+    ids.push_back(order_id_of(r));
+  }
+  ASSERT_TRUE(test::wait_until(
+      [&] { return p.sql("SELECT count(*) FROM orders.orders WHERE status = 'PENDING'") == "0"; }, 90s));
+  for (size_t i = 0; i < ids.size(); i += 5) {
+    const auto r = c.post_json("/v1/orders/" + ids[i] + "/cancel", R"({"reason":"changed my mind"})");
+    ASSERT_TRUE(r.status == 202 || r.status == 409) << r.body;
+  }
+}
+
+}  // namespace
+
+TEST(Projections, TheViewsSayWhatTheOwningContextsSay) {
+  auto& p = pipeline();
+  drive_mixed_traffic(p, test::unique("PJ"));
+  ASSERT_TRUE(test::wait_until(
+      [&] {
+        return settled(p) && p.sql(
+                                 "SELECT count(*) FROM orders.orders o JOIN views.orders v USING (order_id)"
+                                 " WHERE o.status = v.status") == p.sql("SELECT count(*) FROM orders.orders");
+      },
+      90s))
+      << p.progress();
+
+  // Each order as the orders context has it: status, reason, version, total, lines.
+  EXPECT_EQ(p.sql("SELECT count(*) FROM orders.orders o FULL JOIN views.orders v USING (order_id)"
+                  " WHERE v.order_id IS NULL OR o.order_id IS NULL OR o.status <> v.status"
+                  " OR o.version <> v.version OR o.total_cents <> v.total_cents"
+                  " OR o.customer_id <> v.customer_id OR o.reason IS DISTINCT FROM v.reason"),
+            "0");
+  EXPECT_EQ(
+      p.sql("SELECT count(*) FROM (SELECT order_id, sku, quantity, unit_price_cents FROM orders.order_lines"
+            " EXCEPT SELECT order_id, sku, quantity, unit_price_cents FROM views.order_lines) d"),
+      "0");
+  EXPECT_EQ(p.sql("SELECT count(*) FROM orders.order_lines"),
+            p.sql("SELECT count(*) FROM views.order_lines"));
+  // Stock as the inventory context has it.
+  EXPECT_EQ(p.sql("SELECT count(*) FROM inventory.stock s FULL JOIN views.stock v USING (sku)"
+                  " WHERE v.sku IS NULL OR s.sku IS NULL OR s.available <> v.available"
+                  " OR s.on_hand IS DISTINCT FROM v.on_hand"),
+            "0");
+  // Sales: the confirmed orders that stayed confirmed, in total and per SKU.
+  const auto confirmed = p.sql(
+      "SELECT count(*) || ' ' || sum(l.units) || ' ' || sum(o.total_cents) FROM orders.orders o JOIN"
+      " (SELECT order_id, sum(quantity) AS units FROM orders.order_lines GROUP BY 1) l USING (order_id)"
+      " WHERE o.status = 'CONFIRMED'");
+  EXPECT_EQ(
+      p.sql(
+          "SELECT sum(orders) || ' ' || sum(units) || ' ' || sum(revenue_cents) FROM views.sales_per_minute"),
+      confirmed);
+  EXPECT_EQ(
+      p.sql("SELECT count(*) FROM (SELECT l.sku, count(*) AS orders, sum(l.quantity) AS units,"
+            " sum(l.quantity * l.unit_price_cents) AS revenue FROM orders.orders o"
+            " JOIN orders.order_lines l USING (order_id) WHERE o.status = 'CONFIRMED' GROUP BY 1"
+            " EXCEPT SELECT sku, sum(orders), sum(units), sum(revenue_cents) FROM views.sku_sales_per_minute"
+            " GROUP BY 1 HAVING sum(orders) <> 0) d"),
+      "0");
+  ASSERT_NE(p.sql("SELECT count(*) FROM orders.orders WHERE status = 'CANCELLED'"), "0");
+  ASSERT_NE(p.sql("SELECT count(*) FROM orders.orders WHERE status = 'REJECTED'"), "0");
+  // The timeline: every event about an order, once: all of orders.events, and inventory's answers.
+  const auto order_events = test::read_topic(p.config().kafka_brokers, p.topic("orders.events")).size();
+  EXPECT_EQ(p.sql("SELECT count(*) FROM views.order_events WHERE type LIKE 'Order%'"),
+            std::to_string(order_events));
+  size_t answers = 0;
+  for (const auto& value : test::read_topic(p.config().kafka_brokers, p.topic("inventory.events"))) {
+    const std::string type = (*json::parse(value))["type"].GetString();
+    answers += type == "StockReserved" || type == "StockShort" || type == "StockReleased";
+  }
+  EXPECT_EQ(p.sql("SELECT count(*) FROM views.order_events WHERE type LIKE 'Stock%'"),
+            std::to_string(answers));
+}
+
+TEST(Projections, EveryEventDeliveredTwiceChangesNothing) {
+  auto& p = pipeline();
+  ASSERT_TRUE(test::wait_until([&] { return settled(p); }, 60s)) << p.progress();
+  const auto before = views_snapshot(p);
+  deliver_again(p, "orders.events");
+  deliver_again(p, "inventory.events");
+  ASSERT_TRUE(test::wait_until([&] { return settled(p); }, 60s)) << p.progress();
+  EXPECT_EQ(views_snapshot(p), before);
+}
+
+TEST(Projections, AReplayFromTheStartWithTheProcessedIdsForgottenChangesNothing) {
+  auto& p = pipeline();
+  ASSERT_TRUE(test::wait_until([&] { return settled(p); }, 60s)) << p.progress();
+  const auto before = views_snapshot(p);
+  p.worker("projections").stop();
+  const auto reset = p.run_ctl({"reset-offsets", "projections"});
+  ASSERT_EQ(reset.exit_code, 0) << reset.output;
+  // Only the views' own guards (order version, event id, sku_version) are left to make it harmless.
+  test::sql_exec(p.dsn(), "DELETE FROM runtime.processed_messages WHERE group_id = '" +
+                              p.config().topic_prefix + "projections'");
+  p.start_worker("projections");
+  ASSERT_TRUE(test::wait_until([&] { return settled(p); }, 90s)) << p.progress();
+  EXPECT_EQ(views_snapshot(p), before);
+}
