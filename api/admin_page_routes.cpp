@@ -1,27 +1,15 @@
 #include "admin_page_routes.hpp"
 
 #include "orderflow/resources.hpp"
+#include "text_header.hpp"
 
 namespace orderflow::api {
 namespace {
 
-// Pistache 0.0.5 drops headers added with addRaw: each header is a typed one.
-#define ORDERFLOW_FIXED_HEADER(Class, Name)                         \
-  class Class : public Pistache::Http::Header::Header {             \
-   public:                                                          \
-    NAME(Name)                                                      \
-    Class() = default;                                              \
-    explicit Class(std::string value) : value_(std::move(value)) {} \
-    void write(std::ostream& os) const override { os << value_; }   \
-                                                                    \
-   private:                                                         \
-    std::string value_;                                             \
-  };
-ORDERFLOW_FIXED_HEADER(ContentSecurityPolicy, "Content-Security-Policy")
-ORDERFLOW_FIXED_HEADER(ContentTypeOptions, "X-Content-Type-Options")
-ORDERFLOW_FIXED_HEADER(ReferrerPolicy, "Referrer-Policy")
-ORDERFLOW_FIXED_HEADER(FrameOptions, "X-Frame-Options")
-#undef ORDERFLOW_FIXED_HEADER
+ORDERFLOW_TEXT_HEADER(ContentSecurityPolicy, "Content-Security-Policy")
+ORDERFLOW_TEXT_HEADER(ContentTypeOptions, "X-Content-Type-Options")
+ORDERFLOW_TEXT_HEADER(ReferrerPolicy, "Referrer-Policy")
+ORDERFLOW_TEXT_HEADER(FrameOptions, "X-Frame-Options")
 
 constexpr const char* kPolicy =
     "default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; "

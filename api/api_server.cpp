@@ -15,9 +15,12 @@
 #include "order_waiter.hpp"
 #include "orderflow/http_util.hpp"
 #include "orderflow/ops_routes.hpp"
+#include "orderflow/pg.hpp"
 #include "orderflow/producers/command_publisher.hpp"
 #include "product_routes.hpp"
 #include "router.hpp"
+#include "sales_routes.hpp"
+#include "view_notifications.hpp"
 
 namespace orderflow::api {
 
@@ -45,9 +48,10 @@ constexpr size_t kDatabaseThreads = 4;
 constexpr size_t kDatabaseQueue = 256;
 constexpr std::chrono::milliseconds kDatabaseMaxWait(2000);
 
-// Requests parked by GET /v1/orders/{id}?wait at most (then 503), and how often their orders are read.
+// Requests parked by GET /v1/orders/{id}?wait at most (then 503), and how often all their orders are
+// read even if no notification named them (a safety net: notifications are the way they are woken).
 constexpr size_t kMaxOrderWaiters = 10000;
-constexpr std::chrono::milliseconds kOrderWaiterPoll(30);
+constexpr std::chrono::milliseconds kOrderWaiterRecheck(2000);
 
 }  // namespace
 
@@ -59,12 +63,14 @@ struct ApiServer::Impl {
   OrderStore store;
   CatalogStore catalog;
   CartStore carts;
+  ViewNotifications notifications;  // the waiter's thread's only
   OrderWaiter waiter;
   OrderRoutes orders;
   CartRoutes cart_routes;
   ProductRoutes products;
   AdminRoutes admin;
   DeadLetterRoutes dead_letters;
+  SalesRoutes sales;
   EventStreamRoutes events;
   AdminPageRoutes admin_page;
   DatabaseLane database_lane{kDatabaseThreads, kDatabaseQueue, kDatabaseMaxWait};
@@ -82,20 +88,24 @@ struct ApiServer::Impl {
         store(c.pg_dsn),
         catalog(c.pg_dsn),
         carts(c.pg_dsn),
+        notifications(c.pg_dsn, pg::kViewsOrdersChannel),
         waiter([this](const std::vector<std::string>& ids,
                       bool decided_only) { return store.orders_json(ids, decided_only); },
-               kMaxOrderWaiters, kOrderWaiterPoll),
+               [this](std::chrono::milliseconds timeout) { return notifications.wait(timeout); },
+               kMaxOrderWaiters, kOrderWaiterRecheck),
         orders(c, replies, store, waiter),
         cart_routes(c, replies, carts, catalog),
         products(catalog),
         admin(c, replies, catalog),
         dead_letters(c),
+        sales(c),
         events(c, c.max_event_streams) {
     orders.register_on(router);
     cart_routes.register_on(router);
     products.register_on(router);
     admin.register_on(router);
     dead_letters.register_on(router);
+    sales.register_on(router);
     events.register_on(router);
     admin_page.register_on(router);
     for (const auto path : ops::kPaths) {

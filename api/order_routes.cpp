@@ -6,6 +6,7 @@
 
 #include "commands.hpp"
 #include "json_body.hpp"
+#include "order_reply.hpp"
 #include "orderflow/json.hpp"
 
 namespace orderflow::api {
@@ -32,6 +33,10 @@ void OrderRoutes::register_on(Router& router) {
   router.add(Method::Get, "/v1/orders/:id",
              [this](const auto& request, const PathParams& params, Exchange& exchange) {
                get(request, params.at("id"), exchange);
+             });
+  router.add(Method::Get, "/v1/customers/:customer_id/orders",
+             [this](const auto& request, const PathParams& params, Exchange& exchange) {
+               customer_orders(request, params.at("customer_id"), exchange);
              });
   router.add(Method::Post, "/v1/orders/:id/cancel",
              [this](const auto& request, const PathParams& params, Exchange& exchange) {
@@ -60,11 +65,26 @@ void OrderRoutes::place(const Pistache::Http::Request& request, Exchange& exchan
 }
 
 void OrderRoutes::reply_current(const std::string& order_id, Exchange& exchange) {
-  if (auto order = store_.order_json(order_id)) {
-    exchange.reply(Code::Ok, *order);
-  } else {
-    exchange.error(Code::Not_Found, "not_found", "no order " + order_id + " (yet)");
+  reply_read(order_id, store_.orders_json({order_id}, false), exchange);
+}
+
+void OrderRoutes::customer_orders(const Pistache::Http::Request& request, const std::string& customer_id,
+                                  Exchange& exchange) {
+  if (!require_cart_id(customer_id, "customer_id", exchange)) return;  // the same shape as a cart id
+  const auto limit = require_int_query(request, "limit", 1, kMaxPageSize, kDefaultPageSize, exchange);
+  if (!limit) return;
+  const auto after = request.query().get("after");
+  if (after && !OrderStore::is_cursor(*after)) {
+    exchange.error(Code::Bad_Request, "invalid_query", "after must be the next of an earlier page", "after");
+    return;
   }
+  const auto page = store_.customer_orders(customer_id, static_cast<size_t>(*limit), after);
+  add_freshness_headers(exchange, page.freshness);
+  std::string body = "{\"items\":[";
+  for (size_t i = 0; i < page.orders.size(); ++i) body += (i ? "," : "") + page.orders[i];
+  body += "],\"next\":";
+  body += page.next ? "\"" + *page.next + "\"" : std::string("null");  // a cursor needs no escaping
+  exchange.reply(Code::Ok, body + "}");
 }
 
 void OrderRoutes::get(const Pistache::Http::Request& request, const std::string& order_id,
@@ -78,8 +98,8 @@ void OrderRoutes::get(const Pistache::Http::Request& request, const std::string&
   }
   // Decided already: answer now. Otherwise the waiter answers, from its own thread; this one is free.
   auto decided = store_.orders_json({order_id}, true);
-  if (!decided.empty()) {
-    exchange.reply(Code::Ok, decided.begin()->second);
+  if (!decided.orders.empty()) {
+    reply_read(order_id, decided, exchange);
     return;
   }
   switch (waiter_.wait(order_id, OrderWaiter::Clock::now() + std::chrono::seconds(*wait), exchange.share())) {

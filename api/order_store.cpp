@@ -1,22 +1,30 @@
 #include "order_store.hpp"
 
 #include <pqxx/pqxx>
+#include <regex>
 
 #include "db.hpp"
 
 namespace orderflow::api {
 namespace {
 
-// PostgreSQL builds the document: one round trip, and the JSON is exactly the row.
-constexpr const char* kOrderJson =
-    "json_build_object("
-    " 'order_id', o.order_id, 'customer_id', o.customer_id, 'status', o.status, 'reason', o.reason,"
+#define ORDERFLOW_ISO(column) "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+// PostgreSQL builds the document: one round trip, and the JSON is exactly the rows.
+constexpr const char* kOrderFields =
+    "'order_id', o.order_id, 'customer_id', o.customer_id, 'status', o.status, 'reason', o.reason,"
     " 'total_cents', o.total_cents, 'version', o.version,"
-    " 'placed_at', to_char(o.placed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
-    " 'updated_at', to_char(o.updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'),"
+    " 'placed_at', " ORDERFLOW_ISO("o.placed_at") ", 'updated_at', " ORDERFLOW_ISO("o.updated_at") ","
     " 'lines', (SELECT coalesce(json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity,"
     "   'unit_price_cents', l.unit_price_cents) ORDER BY l.line_no), '[]'::json)"
-    "   FROM orders.order_lines l WHERE l.order_id = o.order_id))::text";
+    "   FROM views.order_lines l WHERE l.order_id = o.order_id)";
+
+constexpr const char* kTimelineField =
+    "'timeline', (SELECT coalesce(json_agg(json_build_object('event_id', e.event_id, 'type', e.type,"
+    "   'occurred_at', " ORDERFLOW_ISO("e.occurred_at") ", 'detail', e.detail)"
+    "   ORDER BY e.occurred_at, e.event_id), '[]'::json) FROM views.order_events e WHERE e.order_id = o.order_id)";
+
+#undef ORDERFLOW_ISO
 
 // A PostgreSQL array literal of UUIDs, passed as ONE parameter: {id1,id2,...}. Callers pass validated
 // UUIDs; the server parses the literal as uuid[] and would refuse anything else.
@@ -31,27 +39,65 @@ std::string uuid_array(const std::vector<std::string>& ids) {
 
 }  // namespace
 
-std::map<std::string, std::string> OrderStore::orders_json(const std::vector<std::string>& order_ids,
-                                                           bool decided_only) const {
-  std::map<std::string, std::string> out;
-  if (order_ids.empty()) return out;
-  const std::string query = std::string("SELECT o.order_id::text, ") + kOrderJson +
-                            " FROM orders.orders o WHERE o.order_id = ANY($1::uuid[])" +
+OrderReads OrderStore::orders_json(const std::vector<std::string>& order_ids, bool decided_only) const {
+  // The freshness comes with the rows (a LEFT JOIN: also when none is found), read in one snapshot.
+  const std::string query = std::string("SELECT o.order_id::text, json_build_object(") + kOrderFields + ", " +
+                            kTimelineField + ")::text, " + kFreshnessColumn +
+                            " FROM (SELECT 1) one LEFT JOIN views.orders o ON o.order_id = ANY($1::uuid[])" +
                             (decided_only ? " AND o.status <> 'PENDING'" : "");
   const std::string ids = uuid_array(order_ids);
   return db::read(dsn_, [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    std::map<std::string, std::string> found;
-    for (const auto& row : tx.exec_params(query, ids))
-      found.emplace(row[0].as<std::string>(), row[1].as<std::string>());
+    OrderReads found;
+    for (const auto& row : tx.exec_params(query, ids)) {
+      found.freshness = freshness_from(row[2].as<std::string>());
+      if (!row[0].is_null()) found.orders.emplace(row[0].as<std::string>(), row[1].as<std::string>());
+    }
     return found;
   });
 }
 
-std::optional<std::string> OrderStore::order_json(const std::string& order_id) const {
-  auto found = orders_json({order_id}, false);
-  if (found.empty()) return std::nullopt;
-  return std::move(found.begin()->second);
+CustomerOrdersPage OrderStore::customer_orders(const std::string& customer_id, size_t limit,
+                                               const std::optional<std::string>& cursor) const {
+  // (placed_at, order_id) descending is the index's order (views.sql: orders_by_customer): every page
+  // costs the same however deep it is.
+  const std::string select =
+      std::string("SELECT json_build_object(") + kOrderFields +
+      ")::text, (extract(epoch FROM o.placed_at) * 1000000)::bigint || '~' || o.order_id, " +
+      kFreshnessColumn + " FROM views.orders o WHERE o.customer_id = $1";
+  const std::string order = " ORDER BY o.placed_at DESC, o.order_id DESC LIMIT $2";
+  return db::read(dsn_, [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    pqxx::result rows;
+    if (cursor) {
+      const auto tilde = cursor->find('~');
+      rows = tx.exec_params(select +
+                                " AND (o.placed_at, o.order_id) < ('epoch'::timestamptz + $3::bigint *"
+                                " interval '1 microsecond', $4::uuid)" +
+                                order,
+                            customer_id, limit + 1, cursor->substr(0, tilde), cursor->substr(tilde + 1));
+    } else {
+      rows = tx.exec_params(select + order, customer_id, limit + 1);
+    }
+    CustomerOrdersPage page;
+    for (const auto& row : rows) {
+      if (page.orders.size() == limit) {
+        page.next = rows[static_cast<pqxx::result::size_type>(limit - 1)][1].as<std::string>();
+        break;
+      }
+      page.orders.push_back(row[0].as<std::string>());
+    }
+    page.freshness =
+        rows.empty()
+            ? freshness_from(tx.exec(std::string("SELECT ") + kFreshnessColumn)[0][0].as<std::string>())
+            : freshness_from(rows[0][2].as<std::string>());
+    return page;
+  });
+}
+
+bool OrderStore::is_cursor(const std::string& text) {
+  static const std::regex shape("[0-9]{1,17}~[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}");
+  return std::regex_match(text, shape);
 }
 
 std::optional<std::string> OrderStore::status(const std::string& order_id) const {

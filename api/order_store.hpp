@@ -1,22 +1,40 @@
 #pragma once
-// Reads of the orders context (orders.orders, orders.order_lines) for the GET and cancel endpoints.
+// Reads of orders for the api. GETs read the projections (schema `views`, the read side): an order
+// with its lines and its timeline, a customer's orders newest first. Each read says how fresh it is
+// (freshness.hpp). Only the cancel's precondition reads the orders context itself (orders.orders):
+// whether a command makes sense is the write side's to say.
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "freshness.hpp"
+
 namespace orderflow::api {
+
+struct OrderReads {
+  std::map<std::string, std::string> orders;  // id -> the order's JSON
+  Freshness freshness;
+};
+
+struct CustomerOrdersPage {
+  std::vector<std::string> orders;  // JSON of each, newest first, without their timelines
+  std::optional<std::string> next;  // the cursor of the next page
+  Freshness freshness;
+};
 
 class OrderStore {
  public:
   explicit OrderStore(std::string dsn) : dsn_(std::move(dsn)) {}
-  // The order with its lines as the api's JSON, or nullopt if it is not (yet) persisted.
-  std::optional<std::string> order_json(const std::string& order_id) const;
-  // The JSON of each of `order_ids` (lowercase UUIDs) that exists, by id, in ONE query; with
-  // `decided_only` just those whose status is no longer PENDING.
-  std::map<std::string, std::string> orders_json(const std::vector<std::string>& order_ids,
-                                                 bool decided_only) const;
-  // The order's status, or nullopt if it is not (yet) persisted.
+  // The JSON (with lines and timeline) of each of `order_ids` (lowercase UUIDs) the views hold, by id,
+  // in ONE query; with `decided_only` just those whose status is no longer PENDING.
+  OrderReads orders_json(const std::vector<std::string>& order_ids, bool decided_only) const;
+  // A page of `limit` orders of `customer_id`, after `cursor` (a next of an earlier page).
+  CustomerOrdersPage customer_orders(const std::string& customer_id, size_t limit,
+                                     const std::optional<std::string>& cursor) const;
+  // "<microseconds since the epoch>~<order id>": what a customer page's `next` looks like.
+  static bool is_cursor(const std::string& text);
+  // The order's status in the orders context, or nullopt if it is not (yet) persisted.
   std::optional<std::string> status(const std::string& order_id) const;
   bool reachable() const;
 

@@ -5,6 +5,7 @@
 #include <set>
 
 #include "api_metrics.hpp"
+#include "order_reply.hpp"
 
 namespace orderflow::api {
 
@@ -19,10 +20,15 @@ std::vector<std::string> distinct_ids(const std::vector<std::string>& ids) {
 
 }  // namespace
 
-OrderWaiter::OrderWaiter(Lookup lookup, size_t max_waiters, std::chrono::milliseconds poll_every)
+// The longest the thread listens before it looks at deadlines and new waiters again.
+constexpr std::chrono::milliseconds kListenSlice(200);
+
+OrderWaiter::OrderWaiter(Lookup lookup, Listen listen, size_t max_waiters,
+                         std::chrono::milliseconds recheck_every)
     : lookup_(std::move(lookup)),
+      listen_(std::move(listen)),
       max_waiters_(max_waiters),
-      poll_every_(poll_every),
+      recheck_every_(recheck_every),
       thread_([this] { run(); }) {}
 
 OrderWaiter::~OrderWaiter() {
@@ -66,7 +72,7 @@ void OrderWaiter::answer_current(std::vector<Waiter> waiters) {
   if (waiters.empty()) return;
   std::vector<std::string> ids;
   for (const auto& w : waiters) ids.push_back(w.order_id);
-  std::map<std::string, std::string> current;
+  OrderReads current;
   try {
     current = lookup_(distinct_ids(ids), false);
   } catch (const std::exception& e) {
@@ -76,48 +82,56 @@ void OrderWaiter::answer_current(std::vector<Waiter> waiters) {
     }
     return;
   }
-  for (auto& w : waiters) {
-    auto found = current.find(w.order_id);
-    if (found != current.end()) {
-      w.exchange->reply(Code::Ok, found->second);
-    } else {
-      w.exchange->error(Code::Not_Found, "not_found", "no order " + w.order_id + " (yet)");
-    }
-  }
+  for (auto& w : waiters) reply_read(w.order_id, current, *w.exchange);
 }
 
 void OrderWaiter::run() {
-  bool failing = false;  // logged when it starts and stops, not every poll
+  bool failing = false;  // logged when it starts and stops, not every read
+  auto last_full = Clock::now();
   std::unique_lock lock(mutex_);
   for (;;) {
     wake_.wait(lock, [&] { return stopping_ || !waiters_.empty(); });
     if (stopping_) return;
+    bool any_fresh = false;
+    for (const auto& w : waiters_) any_fresh = any_fresh || w.fresh;
+    lock.unlock();
+    // A new waiter is read at once; otherwise wait for the projections to name a changed order.
+    auto woken = any_fresh ? ViewNotifications::Woken{} : listen_(kListenSlice);
+    const std::set<std::string> notified(woken.order_ids.begin(), woken.order_ids.end());
+    const bool full = woken.missed || Clock::now() - last_full >= recheck_every_;
+    if (full) last_full = Clock::now();
+
+    lock.lock();
+    if (stopping_) return;
     std::vector<std::string> ids;
-    ids.reserve(waiters_.size());
-    for (const auto& w : waiters_) ids.push_back(w.order_id);
+    for (auto& w : waiters_) {
+      if (full || w.fresh || notified.count(w.order_id)) ids.push_back(w.order_id);
+      w.fresh = false;
+    }
     lock.unlock();
 
-    // One query for every order waited on, however many clients wait.
-    std::map<std::string, std::string> decided;
-    try {
-      decided = lookup_(distinct_ids(ids), true);
-      if (failing) spdlog::info("order waiter: polling works again");
-      failing = false;
-    } catch (const std::exception& e) {
-      if (!failing)
-        spdlog::warn("order waiter: poll failed (answering at the deadlines meanwhile): {}", e.what());
-      failing = true;
+    OrderReads decided;
+    if (!ids.empty()) {
+      try {
+        decided = lookup_(distinct_ids(ids), true);
+        if (failing) spdlog::info("order waiter: reading orders works again");
+        failing = false;
+      } catch (const std::exception& e) {
+        if (!failing)
+          spdlog::warn("order waiter: read failed (answering at the deadlines meanwhile): {}", e.what());
+        failing = true;
+      }
     }
 
     const auto now = Clock::now();
-    std::vector<std::pair<Waiter, const std::string*>> ready;
+    std::vector<Waiter> ready;
     std::vector<Waiter> expired;
     lock.lock();
     std::vector<Waiter> still;
     still.reserve(waiters_.size());
     for (auto& w : waiters_) {
-      if (auto found = decided.find(w.order_id); found != decided.end()) {
-        ready.emplace_back(std::move(w), &found->second);
+      if (decided.orders.count(w.order_id)) {
+        ready.push_back(std::move(w));
       } else if (w.deadline <= now) {
         expired.push_back(std::move(w));
       } else {
@@ -128,11 +142,9 @@ void OrderWaiter::run() {
     metrics::set_order_waiters(waiters_.size());
     lock.unlock();
 
-    for (auto& [w, json] : ready) w.exchange->reply(Code::Ok, *json);
+    for (auto& w : ready) reply_read(w.order_id, decided, *w.exchange);
     answer_current(std::move(expired));
-
     lock.lock();
-    wake_.wait_for(lock, poll_every_, [&] { return stopping_; });
   }
 }
 

@@ -1,9 +1,12 @@
 #pragma once
 // GET /v1/orders/{id}?wait=N without holding a Pistache thread: the handler hands its exchange to the
-// waiter and returns at once. The waiter's own thread polls PostgreSQL every `poll_every` with ONE
-// query for all the orders waited on, answers each waiter as soon as its order is decided (status not
-// PENDING), and answers the rest at their deadline with the order's current state (404 if it still
-// does not exist). Nothing survives a restart, and nothing needs to: a waiter is a connection.
+// waiter and returns at once. The waiter's own thread listens to the projections' notifications and
+// reads only the orders they name (plus, once, each new waiter's, which closes the race with a change
+// that came before it was added), answers each waiter as soon as its order is decided (status not
+// PENDING), and the rest at their deadline with the order's current state (404 if it still does not
+// exist). Every `recheck_every`, and whenever notifications may have been missed, it reads all the
+// orders waited on in ONE query. Nothing survives a restart, and nothing needs to: a waiter is a
+// connection.
 #include <chrono>
 #include <condition_variable>
 #include <functional>
@@ -15,17 +18,20 @@
 #include <vector>
 
 #include "exchange.hpp"
+#include "order_store.hpp"
+#include "view_notifications.hpp"
 
 namespace orderflow::api {
 
 class OrderWaiter {
  public:
   // JSON of each order of `ids` that exists, by id; with `decided_only` only those no longer PENDING.
-  using Lookup = std::function<std::map<std::string, std::string>(const std::vector<std::string>& ids,
-                                                                  bool decided_only)>;
+  using Lookup = std::function<OrderReads(const std::vector<std::string>& ids, bool decided_only)>;
   using Clock = std::chrono::steady_clock;
+  // Blocks at most the given time for notifications (view_notifications.hpp).
+  using Listen = std::function<ViewNotifications::Woken(std::chrono::milliseconds)>;
 
-  OrderWaiter(Lookup lookup, size_t max_waiters, std::chrono::milliseconds poll_every);
+  OrderWaiter(Lookup lookup, Listen listen, size_t max_waiters, std::chrono::milliseconds recheck_every);
   ~OrderWaiter();  // stop()
   OrderWaiter(const OrderWaiter&) = delete;
   OrderWaiter& operator=(const OrderWaiter&) = delete;
@@ -42,14 +48,16 @@ class OrderWaiter {
     std::string order_id;
     Clock::time_point deadline;
     std::shared_ptr<Exchange> exchange;
+    bool fresh = true;  // not read since it was added
   };
   void run();
   // Answers each of `waiters` from one lookup of their current state.
   void answer_current(std::vector<Waiter> waiters);
 
   Lookup lookup_;
+  Listen listen_;
   const size_t max_waiters_;
-  const std::chrono::milliseconds poll_every_;
+  const std::chrono::milliseconds recheck_every_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<Waiter> waiters_;

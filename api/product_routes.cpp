@@ -26,7 +26,9 @@ void ProductRoutes::list(const Pistache::Http::Request& request, Exchange& excha
     return;
   }
   // One row more than the page tells whether there is a next page without a count.
-  auto products = catalog_.products(static_cast<size_t>(*limit) + 1, after);
+  Freshness freshness;
+  auto products = catalog_.products(static_cast<size_t>(*limit) + 1, after, freshness);
+  add_freshness_headers(exchange, freshness);
   const bool more = products.size() > static_cast<size_t>(*limit);
   if (more) products.resize(static_cast<size_t>(*limit));
   exchange.reply(Code::Ok, json_object([&](json::Writer& w) {
@@ -46,7 +48,9 @@ void ProductRoutes::list(const Pistache::Http::Request& request, Exchange& excha
 
 void ProductRoutes::get(const std::string& sku, Exchange& exchange) {
   if (!require_sku(sku, "sku", exchange)) return;
-  const auto product = catalog_.product(sku);
+  Freshness freshness;
+  const auto product = catalog_.product(sku, freshness);
+  add_freshness_headers(exchange, freshness);
   if (!product) {
     exchange.error(Code::Not_Found, "not_found", "no product " + sku + " in the catalog");
     return;

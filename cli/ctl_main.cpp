@@ -7,6 +7,7 @@
 //   prune-processed      forget the ids of applied messages older than --days that no replay can re-read
 //   tail TOPIC           print a topic's messages, decoded (table or --json), following or from the start
 //   dlq list|show|replay the dead letters: list the newest, show one, put one back on its source topic
+//   rebuild-projections  build fresh read models from the event topics while the old ones serve, then swap
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <optional>
@@ -18,6 +19,7 @@
 #include "orderflow/pg.hpp"
 #include "orderflow/topics.hpp"
 #include "prune_processed.hpp"
+#include "rebuild_projections.hpp"
 #include "seed_demo.hpp"
 #include "tail.hpp"
 #include "verify.hpp"
@@ -37,7 +39,7 @@ int main(int argc, char** argv) {
   auto* reset =
       app.add_subcommand("reset-offsets", "Replay a role's topics from the start (stop its workers first)");
   std::string role;
-  reset->add_option("role", role, "Worker role: inventory, orders or carts")->required();
+  reset->add_option("role", role, "Worker role: inventory, orders, carts or projections")->required();
   auto* prune = app.add_subcommand("prune-processed", "Forget processed message ids older than --days");
   int days = 30;
   prune->add_option("--days", days, "Age in days (ids of records still in Kafka are kept regardless)")
@@ -56,6 +58,10 @@ int main(int argc, char** argv) {
       ->check(CLI::PositiveNumber);
   tail->add_option("--timeout-ms", tail_options.timeout_ms, "Stop after this many milliseconds")
       ->check(CLI::PositiveNumber);
+  auto* rebuild = app.add_subcommand(
+      "rebuild-projections", "Rebuild the read models from the event topics while they serve, then swap");
+  orderflow::cli::RebuildOptions rebuild_options;
+  rebuild->add_flag("--keep-old", rebuild_options.keep_old, "Keep the replaced views as views_old_<time>");
   auto* dlq = app.add_subcommand("dlq", "Dead letters: list, show, replay");
   dlq->require_subcommand(1);
   auto* dlq_list = dlq->add_subcommand("list", "The newest dead letters, newest first");
@@ -105,6 +111,7 @@ int main(int argc, char** argv) {
       return orderflow::cli::show_dead_letter(config, dlq_topic, dlq_partition, dlq_offset, std::cout);
     if (*dlq_replay)
       return orderflow::cli::replay_dead_letter(config, dlq_topic, dlq_partition, dlq_offset, std::cout);
+    if (*rebuild) return orderflow::cli::rebuild_projections(config, rebuild_options, std::cout);
     auto conn = orderflow::pg::connect_with_retry(config.pg_dsn, std::chrono::seconds(30));
     if (*migrate) {
       std::cout << orderflow::pg::migrate(*conn) << " migration(s) applied\n";

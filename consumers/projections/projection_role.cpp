@@ -31,7 +31,7 @@ std::vector<std::string> ProjectionRole::topics() const {
 void ProjectionRole::apply(pqxx::transaction_base& tx, std::vector<runtime::Record>& batch,
                            runtime::Outbox&) {
   // Shared with the other projections workers; a rebuild's swap takes it exclusive (projector.hpp).
-  tx.exec("SELECT pg_advisory_xact_lock_shared(" + std::to_string(kViewsLock) + ")");
+  tx.exec("SELECT pg_advisory_xact_lock_shared(" + std::to_string(pg::kViewsLock) + ")");
   const auto sales = projector_.apply(tx, batch);
   pending_ += sales;  // after the writes: a record that threw adds nothing
 }

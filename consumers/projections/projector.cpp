@@ -348,7 +348,7 @@ class Batch {
     std::string chunk;
     auto flush = [&] {
       if (chunk.empty()) return;
-      tx_.exec_params("SELECT pg_notify($1, $2)", kOrdersChannel, chunk);
+      tx_.exec_params("SELECT pg_notify($1, $2)", pg::kViewsOrdersChannel, chunk);
       chunk.clear();
     };
     for (const auto& [id, o] : orders_) {

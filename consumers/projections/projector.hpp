@@ -38,17 +38,9 @@ struct Sales {
   }
 };
 
-// The channel the live views NOTIFY on, with the ids of the orders a batch changed (comma-separated):
-// the api's ?wait listens on it.
-inline constexpr const char* kOrdersChannel = "orderflow_views_orders";
-
-// Taken shared by every batch of the live role and exclusive by the rebuild's swap, so the swap sees
-// the live views at rest: pg_advisory_xact_lock(_shared)(kViewsLock).
-inline constexpr int64_t kViewsLock = 0x0f1e'7a0b;
-
 class Projector {
  public:
-  // `schema`: where the tables are; `notify`: NOTIFY kOrdersChannel on commit (the live views only).
+  // `schema`: where the tables are; `notify`: NOTIFY pg::kViewsOrdersChannel on commit (the live views).
   Projector(std::string schema, bool notify);
   // Applies `records` (decoded events, in partition order) inside `tx`. Records of other types are
   // ignored. Returns the sales the batch added.

@@ -110,12 +110,16 @@ std::vector<KafkaRecord> TopicReader::read(const std::string& topic, int32_t par
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
     std::unique_ptr<RdKafka::Message> m(consumer_->consume(200));
+    // What the consumer still had queued of an earlier read (another partition) is not this read's:
+    // its end-of-partition must not end this one.
+    const bool ours = m->topic_name() == topic && m->partition() == partition;
     if (m->err() == RdKafka::ERR_NO_ERROR) {
+      if (!ours || m->offset() < from) continue;
       if (m->offset() >= to) break;
       out.push_back(to_record(*m));
       if (m->offset() + 1 >= to) break;
     } else if (m->err() == RdKafka::ERR__PARTITION_EOF) {
-      break;
+      if (ours && m->offset() >= from) break;
     } else if (m->err() != RdKafka::ERR__TIMED_OUT) {
       throw std::runtime_error(fmt::format("reading {}[{}]: {}", topic, partition, m->errstr()));
     }

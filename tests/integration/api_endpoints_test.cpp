@@ -117,6 +117,8 @@ std::string error_field(const http::Response& r) {
   return e.HasMember("field") ? e["field"].GetString() : "";
 }
 
+// An order as both sides hold it: the orders context's row (what a cancel checks) and the view's
+// (what a GET reads). No workers run here: the rows are the whole state.
 std::string seed_order(const std::string& status) {
   const std::string id = random_uuid();
   test::sql_exec(
@@ -124,13 +126,27 @@ std::string seed_order(const std::string& status) {
       "INSERT INTO orders.orders (order_id, customer_id, idempotency_key, status, total_cents, placed_at)"
       " VALUES ('" +
           id + "', 'seeded', 'k', '" + status + "', 1234, now())");
+  test::sql_exec(pipeline().dsn(),
+                 "INSERT INTO views.orders (order_id, customer_id, status, total_cents, version, placed_at,"
+                 " updated_at) VALUES ('" +
+                     id + "', 'seeded', '" + status + "', 1234, 1, now(), now())");
   return id;
 }
 
+// The view of an order, as the projections would write it (a GET reads only the view).
+void seed_view_order(const std::string& id, const std::string& customer, const std::string& status) {
+  test::sql_exec(pipeline().dsn(),
+                 "INSERT INTO views.orders (order_id, customer_id, status, total_cents, version, placed_at,"
+                 " updated_at) VALUES ('" +
+                     id + "', '" + customer + "', '" + status + "', 0, 1, now(), now())");
+}
+
 void set_status(const std::string& order_id, const std::string& status) {
-  test::sql_exec(pipeline().dsn(), "UPDATE orders.orders SET status = '" + status +
-                                       "', version = version + 1, updated_at = now() WHERE order_id = '" +
-                                       order_id + "'");
+  for (const char* table : {"orders.orders", "views.orders"}) {
+    test::sql_exec(pipeline().dsn(), std::string("UPDATE ") + table + " SET status = '" + status +
+                                         "', version = version + 1, updated_at = now() WHERE order_id = '" +
+                                         order_id + "'");
+  }
 }
 
 void seed_product(const std::string& sku, int64_t price_cents, std::optional<int64_t> on_hand,
@@ -138,9 +154,12 @@ void seed_product(const std::string& sku, int64_t price_cents, std::optional<int
   test::sql_exec(pipeline().dsn(), "INSERT INTO catalog.products (sku, name, price_cents) VALUES ('" + sku +
                                        "', 'name of " + sku + "', " + std::to_string(price_cents) + ")");
   if (on_hand) {
-    test::sql_exec(pipeline().dsn(), "INSERT INTO inventory.stock (sku, on_hand, available) VALUES ('" + sku +
-                                         "', " + std::to_string(*on_hand) + ", " +
-                                         std::to_string(available < 0 ? *on_hand : available) + ")");
+    // The products read their stock from the projections' view.
+    test::sql_exec(pipeline().dsn(),
+                   "INSERT INTO views.stock (sku, available, available_version, on_hand, on_hand_version,"
+                   " updated_at) VALUES ('" +
+                       sku + "', " + std::to_string(available < 0 ? *on_hand : available) + ", 1, " +
+                       std::to_string(*on_hand) + ", 1, now())");
   }
 }
 
@@ -290,14 +309,51 @@ TEST(WaitForOrder, AnOrderThatAppearsDecidedDuringTheWaitIsReturned) {
   auto waiting = std::async(std::launch::async,
                             [&] { return pipeline().client().get("/v1/orders/" + id + "?wait=10"); });
   std::this_thread::sleep_for(500ms);
-  test::sql_exec(pipeline().dsn(),
-                 "INSERT INTO orders.orders (order_id, customer_id, idempotency_key, status, placed_at)"
-                 " VALUES ('" +
-                     id + "', 'late', 'k', 'CONFIRMED', now())");
+  // As the projections write it: the view's row and a NOTIFY naming the order, in one transaction.
+  test::sql_exec(
+      pipeline().dsn(),
+      "BEGIN; INSERT INTO views.orders (order_id, customer_id, status, total_cents, version, placed_at,"
+      " updated_at) VALUES ('" +
+          id + "', 'late', 'CONFIRMED', 0, 2, now(), now()); SELECT pg_notify('orderflow_views_orders', '" +
+          id + "'); COMMIT");
   const auto r = waiting.get();
-  EXPECT_LT(seconds_since(start), 2.5);
+  EXPECT_LT(seconds_since(start), 1.2) << "woken by the notification, not by the 2 s recheck";
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_STREQ(parse(r.body)["customer_id"].GetString(), "late");
+  EXPECT_NE(r.header("projection-position"), "");
+}
+
+TEST(WaitForOrder, AnOrderWrittenWithoutANotificationIsFoundByTheRecheck) {
+  const std::string id = random_uuid();
+  const auto start = std::chrono::steady_clock::now();
+  auto waiting = std::async(std::launch::async,
+                            [&] { return pipeline().client().get("/v1/orders/" + id + "?wait=10"); });
+  std::this_thread::sleep_for(300ms);
+  seed_view_order(id, "unannounced", "REJECTED");
+  const auto r = waiting.get();
+  EXPECT_LT(seconds_since(start), 3.5);
+  ASSERT_EQ(r.status, 200) << r.body;
+  EXPECT_STREQ(parse(r.body)["status"].GetString(), "REJECTED");
+}
+
+// Waiting costs work when orders change, not per waiter per poll: 50 idle waiters for 4 s cost a
+// handful of PostgreSQL transactions (a recheck every 2 s), where polling every 30 ms cost ~130.
+TEST(WaitForOrder, IdleWaitersCostAlmostNoDatabaseWork) {
+  const auto db = pipeline().sql("SELECT current_database()");
+  const std::string commits = "SELECT xact_commit FROM pg_stat_database WHERE datname = '" + db + "'";
+  std::vector<std::future<http::Response>> waiting;
+  for (int i = 0; i < 50; ++i) {
+    waiting.push_back(std::async(std::launch::async, [&] {
+      return pipeline().client().get("/v1/orders/" + random_uuid() + "?wait=6");
+    }));
+  }
+  std::this_thread::sleep_for(1s);
+  test::sql_exec(pipeline().dsn(), "SELECT pg_stat_clear_snapshot()");
+  const auto before = std::stoll(pipeline().sql(commits));
+  std::this_thread::sleep_for(4s);
+  const auto after = std::stoll(pipeline().sql(commits));
+  for (auto& w : waiting) EXPECT_EQ(w.get().status, 404);
+  EXPECT_LT(after - before, 30) << "transactions in 4 s with 50 idle waiters";
 }
 
 TEST(WaitForOrder, ManyWaitersOnOneOrderAreAllAnswered) {
@@ -1211,9 +1267,9 @@ TEST(WaitForOrderZShutdown, StoppingTheApiAnswersEveryoneStillWaiting) {
   auto& p = single_thread();
   const std::string id = random_uuid();
   test::sql_exec(p.dsn(),
-                 "INSERT INTO orders.orders (order_id, customer_id, idempotency_key, status, placed_at)"
-                 " VALUES ('" +
-                     id + "', 'c', 'k', 'PENDING', now())");
+                 "INSERT INTO views.orders (order_id, customer_id, status, total_cents, version, placed_at,"
+                 " updated_at) VALUES ('" +
+                     id + "', 'c', 'PENDING', 0, 1, now(), now())");
   std::vector<std::future<http::Response>> waiting;
   for (int i = 0; i < 3; ++i) {
     waiting.push_back(

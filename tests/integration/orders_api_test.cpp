@@ -53,8 +53,10 @@ TEST(OrdersApi, AcceptedOrderIsPersistedAndReadable) {
   EXPECT_EQ(std::string((*body)["status"].GetString()), "PENDING");
 
   ASSERT_TRUE(test::wait_until([&] { return persisted(order_id); }, 20s));
-  const auto got = c.get("/v1/orders/" + order_id);
-  ASSERT_EQ(got.status, 200) << got.body;
+  // GETs read the projections: the order shows there once its OrderPlaced was projected.
+  http::Response got;
+  ASSERT_TRUE(test::wait_until([&] { return (got = c.get("/v1/orders/" + order_id)).status == 200; }, 20s))
+      << got.body;
   auto order = json::parse(got.body);
   ASSERT_TRUE(order);
   EXPECT_EQ(std::string((*order)["customer_id"].GetString()), customer);
@@ -62,6 +64,13 @@ TEST(OrdersApi, AcceptedOrderIsPersistedAndReadable) {
   ASSERT_EQ((*order)["lines"].Size(), 1u);
   EXPECT_EQ(std::string((*order)["lines"][0]["sku"].GetString()), "SKU-1");
   EXPECT_EQ((*order)["lines"][0]["quantity"].GetInt(), 2);
+  // Its timeline so far: the OrderPlaced, when it happened; and how fresh the read is.
+  ASSERT_TRUE((*order)["timeline"].IsArray()) << got.body;
+  ASSERT_GE((*order)["timeline"].Size(), 1u) << got.body;
+  EXPECT_STREQ((*order)["timeline"][0]["type"].GetString(), "OrderPlaced");
+  EXPECT_STREQ((*order)["timeline"][0]["detail"]["customer_id"].GetString(), customer.c_str());
+  EXPECT_GE(std::stoll(got.header("projection-position")), 1);
+  EXPECT_NE(got.header("projection-as-of"), "");
 }
 
 TEST(OrdersApi, UnknownOrderIs404AndMalformedIdIs400) {

@@ -38,6 +38,12 @@ int migrate(pqxx::connection& conn);
 // does it for a fresh schema).
 void create_views(pqxx::transaction_base& tx, const std::string& schema);
 inline constexpr const char* kViewsSchema = "views";
+// The channel the live views NOTIFY on at commit, with the ids of the orders a batch changed
+// (comma-separated): the api's ?wait listens on it.
+inline constexpr const char* kViewsOrdersChannel = "orderflow_views_orders";
+// Taken shared by every batch of the projections role and exclusive by a rebuild's swap, so the swap
+// sees the live views at rest: pg_advisory_xact_lock(_shared)(kViewsLock).
+inline constexpr int64_t kViewsLock = 0x0f1e7a0b;
 
 // A state read back from its column: the table's CHECK allows only the enum's names, so any other
 // value is a broken invariant, not bad input.
