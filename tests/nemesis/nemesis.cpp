@@ -300,7 +300,8 @@ void report(const std::string& scenario, uint64_t seed, const TrafficCounts& c,
   out << "\n### nemesis " << scenario << " (seed " << seed << ")\n\n"
       << "orders accepted " << v.orders << " (" << c.orders_accepted << " POST /v1/orders, "
       << c.checkouts_accepted << " checkouts), cancels accepted " << c.cancels_accepted << ", restocks "
-      << c.restocks_accepted << ", refused (5xx) " << c.refused << ", unanswered " << c.no_answer << "\n\n"
+      << c.restocks_accepted << ", refused (5xx) " << c.refused << ", unanswered " << c.no_answer
+      << ", retried with the same key " << c.retried << "\n\n"
       << "| fault | at | lasted | recovery |\n| --- | --- | --- | --- |\n";
   for (size_t i = 0; i < faults.size(); ++i) {
     out << "| " << faults[i].what << " | " << seconds(ms_between(load_started, faults[i].started)) << " | "
