@@ -54,12 +54,21 @@ await_ready() {
 
 # Print the pid in pidfile $1 if that process is alive and its command line
 # has the word $2. The check guards against a recycled pid after a reboot or crash.
+# A process that is exec'ing (bash -> java in spawn) can show another command line, or none, for an
+# instant: a live pid whose command line lacks the marker is read again before it counts as not ours.
 pid_of() {
-  local pid
+  local pid _
   pid=$(cat "$1" 2>/dev/null) || return 1
-  [[ $pid =~ ^[0-9]+$ ]] && alive "$pid" || return 1
-  { printf ' '; tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF -- " $2 " || return 1
-  echo "$pid"
+  [[ $pid =~ ^[0-9]+$ ]] || return 1
+  for _ in 1 2 3; do
+    alive "$pid" || return 1
+    if { printf ' '; tr '\0' ' ' <"/proc/$pid/cmdline"; } 2>/dev/null | grep -qF -- " $2 "; then
+      echo "$pid"
+      return 0
+    fi
+    sleep 0.1
+  done
+  return 1
 }
 
 # spawn PIDFILE LOGFILE CMD... : run CMD detached in its own session (no

@@ -37,6 +37,10 @@ ENV
     if [[ -f $dir/env ]]; then
       set -a && . "$dir/env" && set +a
     fi
+    # 3-broker clusters that tests started (tests/support/kafka_cluster.hpp) and did not stop.
+    for c in "$dir"/*/kafka-cluster; do
+      if [[ -d $c ]]; then "$infra/kafka.sh" cluster stop "${c%/kafka-cluster}" || true; fi
+    done
     "$infra/prometheus.sh" stop "$dir" || true
     "$infra/postgres.sh" stop "$dir" || true
     "$infra/kafka.sh" stop "$dir" || true

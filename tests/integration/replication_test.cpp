@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
-#include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -17,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "kafka_cluster.hpp"
 #include "orderflow/json.hpp"
 #include "pipeline.hpp"
 #include "test_env.hpp"
@@ -29,43 +29,6 @@ namespace {
 // Short enough for several answers while two brokers are down; 2 s saw acks time out on a healthy
 // cluster when the 2-core box was loaded.
 constexpr int kProduceTimeoutMs = 4000;
-
-std::string source(const std::string& path) {
-  return std::string(ORDERFLOW_SOURCE_DIR) + "/" + path;
-}
-
-// The test's own cluster, started and stopped through infra/kafka.sh.
-class KafkaCluster {
- public:
-  KafkaCluster() : dir_(orderflow::test::stack().state_dir + "/" + orderflow::test::unique("cluster")) {
-    run({"start"}, 240s);
-    std::ifstream in(dir_ + "/kafka-cluster/env");
-    for (std::string line; std::getline(in, line);) {
-      if (line.starts_with("ORDERFLOW_KAFKA_BROKERS=")) brokers_ = line.substr(line.find('=') + 1);
-    }
-    if (brokers_.empty())
-      throw std::runtime_error("no ORDERFLOW_KAFKA_BROKERS in " + dir_ + "/kafka-cluster/env");
-  }
-  ~KafkaCluster() {
-    try {
-      run({"stop"}, 120s);
-    } catch (const std::exception& e) {
-      std::cerr << e.what() << std::endl;
-    }
-  }
-  const std::string& brokers() const { return brokers_; }
-  // infra/kafka.sh cluster CMD DIR NODE...
-  void run(std::vector<std::string> args, std::chrono::seconds timeout) const {
-    std::vector<std::string> argv = {source("infra/kafka.sh"), "cluster", args[0], dir_};
-    argv.insert(argv.end(), args.begin() + 1, args.end());
-    const auto r = orderflow::test::run_command(argv, {}, timeout);
-    if (r.exit_code != 0) throw std::runtime_error("kafka.sh cluster " + args[0] + " failed:\n" + r.output);
-  }
-
- private:
-  std::string dir_;
-  std::string brokers_;
-};
 
 struct Post {
   Clock::time_point sent;
@@ -153,7 +116,7 @@ double since(Clock::time_point from, Clock::time_point to) {
 
 TEST(Replication, A202SurvivesABrokerAndTooFewReplicasGive503) {
   const auto started = Clock::now();
-  KafkaCluster cluster;
+  orderflow::test::KafkaCluster cluster;
   std::cout << "cluster up in " << since(started, Clock::now()) << " s: " << cluster.brokers() << std::endl;
   orderflow::test::Pipeline p(orderflow::test::Pipeline::Options{
       .api = true,
@@ -181,14 +144,14 @@ TEST(Replication, A202SurvivesABrokerAndTooFewReplicasGive503) {
   OrderStream stream(p.api_port(), 4, 200ms);  // ~20 POSTs/s
   std::this_thread::sleep_for(5s);
   const auto t_kill = Clock::now();
-  cluster.run({"kill", "broker-2"}, 30s);
+  cluster.run("kill", {"broker-2"}, 30s);
   std::this_thread::sleep_for(20s);
   const auto t_stop = Clock::now();
-  cluster.run({"stop", "broker-3"}, 60s);
+  cluster.run("stop", {"broker-3"}, 60s);
   const auto t_stopped = Clock::now();
   std::this_thread::sleep_for(12s);
   const auto t_restart = Clock::now();
-  cluster.run({"start", "broker-2", "broker-3"}, 120s);
+  cluster.run("start", {"broker-2", "broker-3"}, 120s);
   const auto t_restarted = Clock::now();
   // 202s again: wait for the first, then keep streaming a while.
   ASSERT_TRUE(orderflow::test::wait_until(

@@ -193,6 +193,38 @@ void Nemesis::stop_kafka(milliseconds down) {
   faults_.push_back({"Kafka stopped for " + seconds(ms_between(started, now())), started, now()});
 }
 
+std::string Nemesis::kill_broker(test::KafkaCluster& cluster) {
+  const auto& brokers = test::KafkaCluster::broker_nodes();
+  const std::string broker = brokers[rng_() % brokers.size()];
+  const auto started = now();
+  cluster.run("kill", {broker}, 30s);
+  faults_.push_back({"kill -9 " + broker, started, now()});
+  return broker;
+}
+
+void Nemesis::restart_broker(test::KafkaCluster& cluster, const std::string& broker) {
+  SystemTime killed{};
+  for (const auto& f : faults_)
+    if (f.what == "kill -9 " + broker) killed = f.started;
+  // What the check below waits away: the partitions the dead broker's copies are missing from.
+  const int short_of_a_copy = cluster.partitions_out_of_sync(p_.config().topic_prefix);
+  const auto started = now();
+  cluster.run("start", {broker}, 120s);
+  const auto serving = now();
+  // Back means a copy again: every partition of the pipeline's topics has its 3 replicas in sync, so
+  // the cluster could lose another broker.
+  if (!test::wait_until([&] { return cluster.partitions_out_of_sync(p_.config().topic_prefix) == 0; }, 60s,
+                        250ms))
+    throw std::runtime_error("nemesis: " + broker + " restarted, but " +
+                             std::to_string(cluster.partitions_out_of_sync(p_.config().topic_prefix)) +
+                             " partitions are still short of in-sync replicas after 60 s");
+  faults_.push_back(
+      {broker + " down " + seconds(ms_between(killed, started)) + " (" + std::to_string(short_of_a_copy) +
+           " partitions short of a copy), restarted: serving after " + seconds(ms_between(started, serving)) +
+           ", every partition in sync after " + seconds(ms_between(started, now())),
+       started, now()});
+}
+
 Verdict check(const test::Pipeline& p, const std::vector<AcceptedOrder>& accepted,
               const std::vector<Fault>& faults, std::chrono::seconds bound) {
   Verdict v;
@@ -300,7 +332,8 @@ void report(const std::string& scenario, uint64_t seed, const TrafficCounts& c,
   out << "\n### nemesis " << scenario << " (seed " << seed << ")\n\n"
       << "orders accepted " << v.orders << " (" << c.orders_accepted << " POST /v1/orders, "
       << c.checkouts_accepted << " checkouts), cancels accepted " << c.cancels_accepted << ", restocks "
-      << c.restocks_accepted << ", refused (5xx) " << c.refused << ", unanswered " << c.no_answer << "\n\n"
+      << c.restocks_accepted << ", refused (5xx) " << c.refused << ", unanswered " << c.no_answer
+      << ", retried with the same key " << c.retried << "\n\n"
       << "| fault | at | lasted | recovery |\n| --- | --- | --- | --- |\n";
   for (size_t i = 0; i < faults.size(); ++i) {
     out << "| " << faults[i].what << " | " << seconds(ms_between(load_started, faults[i].started)) << " | "

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kafka_cluster.hpp"
 #include "pipeline.hpp"
 #include "storefront.hpp"
 
@@ -40,6 +41,10 @@ class Nemesis {
   void terminate_worker_sessions();
   // The broker stopped for `down` (longer than the api's produce timeout), then started again.
   void stop_kafka(std::chrono::milliseconds down);
+  // kill -9 of one broker of the pipeline's 3-broker cluster, drawn from the seed; returns its name.
+  std::string kill_broker(test::KafkaCluster& cluster);
+  // Starts a killed broker again and waits until it serves (it then catches up as a follower).
+  void restart_broker(test::KafkaCluster& cluster, const std::string& broker);
 
   // A duration drawn from the seed in [low, high].
   std::chrono::milliseconds between(std::chrono::milliseconds low, std::chrono::milliseconds high);

@@ -3,12 +3,16 @@
 #include <map>
 #include <memory>
 #include <random>
+#include <thread>
 
 #include "orderflow/http_client.hpp"
 #include "orderflow/json.hpp"
 
 namespace orderflow::nemesis {
 namespace {
+
+constexpr int kAttempts = 3;
+constexpr auto kRetryPause = std::chrono::milliseconds(300);
 
 std::string order_id_of(const http::Response& r) {
   const auto doc = json::parse(r.body);
@@ -73,7 +77,8 @@ void Storefront::run_client(int index) {
   while (!stopping_) {
     std::this_thread::sleep_until(next);
     next += std::chrono::duration_cast<std::chrono::steady_clock::duration>(every);
-    http::Client& api = *apis[static_cast<size_t>(n) % apis.size()];
+    const size_t first_api = static_cast<size_t>(n) % apis.size();
+    http::Client& api = *apis[first_api];
     ++n;
     const int dice = static_cast<int>(rng() % 100);
     const std::string key = me + "-" + std::to_string(n);
@@ -90,6 +95,25 @@ void Storefront::run_client(int index) {
       }
     };
 
+    // What promises an order, sent as a careful client sends it: after a 503 or no answer, again with the
+    // same Idempotency-Key (so the same order id) on the next api. An attempt that was refused may still
+    // have reached Kafka: it must not become a second order.
+    auto keyed_post = [&](const std::string& path, const std::string& body) {
+      http::Response r;
+      for (int attempt = 0; attempt < kAttempts; ++attempt) {
+        if (attempt > 0) {
+          if (stopping_) break;
+          std::this_thread::sleep_for(kRetryPause);
+          std::lock_guard lock(mutex_);
+          ++counts_.retried;
+        }
+        r = apis[(first_api + static_cast<size_t>(attempt)) % apis.size()]->post_json(
+            path, body, {{"Idempotency-Key", key}});
+        if (r.status != 0 && r.status < 500) break;
+      }
+      return r;
+    };
+
     if (dice < 60) {  // an order of 1-3 distinct skus
       std::string lines;
       std::map<std::string, int> chosen;
@@ -99,8 +123,7 @@ void Storefront::run_client(int index) {
         lines +=
             (lines.empty() ? "" : ",") + ("{\"sku\":\"" + sku + "\",\"quantity\":" + std::to_string(q) + "}");
       const auto r =
-          api.post_json("/v1/orders", "{\"customer_id\":\"" + customer + "\",\"lines\":[" + lines + "]}",
-                        {{"Idempotency-Key", key}});
+          keyed_post("/v1/orders", "{\"customer_id\":\"" + customer + "\",\"lines\":[" + lines + "]}");
       count(r, counts_.orders_accepted);
       if (r.status == 202) {
         const std::string id = order_id_of(r);
@@ -124,8 +147,7 @@ void Storefront::run_client(int index) {
         if (!added) count(r, counts_.refused);  // counted as refused or unanswered only
       }
       if (!added) continue;
-      const auto r = api.post_json("/v1/carts/" + cart + "/checkout",
-                                   "{\"customer_id\":\"" + customer + "\"}", {{"Idempotency-Key", key}});
+      const auto r = keyed_post("/v1/carts/" + cart + "/checkout", "{\"customer_id\":\"" + customer + "\"}");
       count(r, counts_.checkouts_accepted);
       if (r.status == 202) {
         std::lock_guard lock(mutex_);

@@ -27,6 +27,7 @@ struct TrafficCounts {
   int restocks_accepted = 0;
   int refused = 0;    // 503 and other non-2xx, non-4xx-by-design answers: nothing promised
   int no_answer = 0;  // timed out or connection refused: outcome unknown, nothing promised
+  int retried = 0;    // order and checkout POSTs sent again, same Idempotency-Key, after a 503 or no answer
 };
 
 class Storefront {
