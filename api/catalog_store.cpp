@@ -3,17 +3,19 @@
 #include <pqxx/pqxx>
 
 #include "db.hpp"
+#include "orderflow/pg.hpp"
 
 namespace orderflow::api {
 namespace {
 
-constexpr const char* kSelect =
-    "SELECT p.sku, p.name, p.price_cents, coalesce(s.available, 0), coalesce(s.on_hand, 0)"
-    " FROM catalog.products p LEFT JOIN inventory.stock s ON s.sku = p.sku";
+constexpr const char* kSelect = "SELECT p.sku, p.name, p.price_cents FROM catalog.products p";
 
-Product product_of(const pqxx::row& row) {
-  return Product{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int64_t>(),
-                 row[3].as<int64_t>(), row[4].as<int64_t>()};
+std::vector<Product> products_of(const pqxx::result& rows) {
+  std::vector<Product> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows)
+    out.push_back(Product{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int64_t>(), 0, 0});
+  return out;
 }
 
 }  // namespace
@@ -28,36 +30,65 @@ void write_product(json::Writer& w, const Product& p) {
   w.EndObject();
 }
 
-std::vector<Product> CatalogStore::products(size_t count, const std::optional<std::string>& after_sku) const {
-  // The primary key's order (the database's collation) is the page order: `sku > after` walks the
-  // index, so every page costs the same however deep it is.
-  return db::read(dsn_, [&](pqxx::connection& c) {
+std::map<std::string, Product> catalog_entries(const std::string& catalog_dsn,
+                                               const std::vector<std::string>& skus) {
+  if (skus.empty()) return {};
+  return db::read(catalog_dsn, [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    const auto rows = after_sku
-                          ? tx.exec_params(std::string(kSelect) + " WHERE p.sku > $1 ORDER BY p.sku LIMIT $2",
-                                           *after_sku, count)
-                          : tx.exec_params(std::string(kSelect) + " ORDER BY p.sku LIMIT $1", count);
-    std::vector<Product> out;
-    out.reserve(rows.size());
-    for (const auto& row : rows) out.push_back(product_of(row));
+    std::map<std::string, Product> out;
+    for (auto& p :
+         products_of(tx.exec(std::string(kSelect) + " WHERE p.sku IN (" + pg::quoted_list(tx, skus) + ")")))
+      out[p.sku] = std::move(p);
     return out;
   });
 }
 
-std::optional<Product> CatalogStore::product(const std::string& sku) const {
-  return db::read(dsn_, [&](pqxx::connection& c) -> std::optional<Product> {
+std::vector<Product> CatalogStore::products(size_t count, const std::optional<std::string>& after_sku) const {
+  // The primary key's order (the database's collation) is the page order: `sku > after` walks the
+  // index, so every page costs the same however deep it is.
+  auto out = db::read(catalog_dsn_, [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    const auto rows = tx.exec_params(std::string(kSelect) + " WHERE p.sku = $1", sku);
-    if (rows.empty()) return std::nullopt;
-    return product_of(rows[0]);
+    return products_of(
+        after_sku ? tx.exec_params(std::string(kSelect) + " WHERE p.sku > $1 ORDER BY p.sku LIMIT $2",
+                                   *after_sku, count)
+                  : tx.exec_params(std::string(kSelect) + " ORDER BY p.sku LIMIT $1", count));
   });
+  add_stock(out);
+  return out;
+}
+
+std::optional<Product> CatalogStore::product(const std::string& sku) const {
+  auto found = db::read(catalog_dsn_, [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    return products_of(tx.exec_params(std::string(kSelect) + " WHERE p.sku = $1", sku));
+  });
+  if (found.empty()) return std::nullopt;
+  add_stock(found);
+  return found[0];
 }
 
 bool CatalogStore::exists(const std::string& sku) const {
-  return db::read(dsn_, [&](pqxx::connection& c) {
+  return db::read(catalog_dsn_, [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     return !tx.exec_params("SELECT 1 FROM catalog.products WHERE sku = $1", sku).empty();
   });
+}
+
+void CatalogStore::add_stock(std::vector<Product>& products) const {
+  if (products.empty()) return;
+  std::vector<std::string> skus;
+  for (const auto& p : products) skus.push_back(p.sku);
+  const auto stock = db::read(stock_dsn_, [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    std::map<std::string, std::pair<int64_t, int64_t>> out;
+    for (const auto& row : tx.exec("SELECT sku, available, on_hand FROM inventory.stock WHERE sku IN (" +
+                                   pg::quoted_list(tx, skus) + ")"))
+      out[row[0].as<std::string>()] = {row[1].as<int64_t>(), row[2].as<int64_t>()};
+    return out;
+  });
+  for (auto& p : products) {
+    if (const auto it = stock.find(p.sku); it != stock.end()) std::tie(p.available, p.on_hand) = it->second;
+  }
 }
 
 }  // namespace orderflow::api

@@ -1,6 +1,8 @@
 #pragma once
-// Reads of the catalog with its stock (catalog.products LEFT JOIN inventory.stock).
+// Reads of the catalog (catalog.products, in the orders role's database) with its stock
+// (inventory.stock, in the inventory role's database: they may be two databases).
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -19,9 +21,14 @@ struct Product {
 // {"sku","name","price_cents","available","on_hand"}
 void write_product(json::Writer& w, const Product& p);
 
+// The catalog's entries of `skus` (name and price; no stock), by sku: those it has.
+std::map<std::string, Product> catalog_entries(const std::string& catalog_dsn,
+                                               const std::vector<std::string>& skus);
+
 class CatalogStore {
  public:
-  explicit CatalogStore(std::string dsn) : dsn_(std::move(dsn)) {}
+  CatalogStore(std::string catalog_dsn, std::string stock_dsn)
+      : catalog_dsn_(std::move(catalog_dsn)), stock_dsn_(std::move(stock_dsn)) {}
   // Up to `count` products ordered by sku, those after `after_sku` when given (keyset pagination).
   std::vector<Product> products(size_t count, const std::optional<std::string>& after_sku) const;
   std::optional<Product> product(const std::string& sku) const;
@@ -29,7 +36,11 @@ class CatalogStore {
   bool exists(const std::string& sku) const;
 
  private:
-  std::string dsn_;
+  // Fills in available and on_hand from the stock.
+  void add_stock(std::vector<Product>& products) const;
+
+  std::string catalog_dsn_;
+  std::string stock_dsn_;
 };
 
 }  // namespace orderflow::api

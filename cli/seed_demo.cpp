@@ -2,7 +2,7 @@
 
 namespace orderflow::cli {
 
-void seed_demo(pqxx::connection& conn, std::ostream& out) {
+void seed_demo(pqxx::connection& catalog, pqxx::connection& inventory, std::ostream& out) {
   struct Product {
     const char* sku;
     const char* name;
@@ -15,16 +15,19 @@ void seed_demo(pqxx::connection& conn, std::ostream& out) {
       {"MUG-LOGO", "Mug with logo", 1299, 50},       {"CAP-RED", "Cap, red", 1499, 25},
       {"SOCKS-3P", "Socks, 3 pairs", 999, 200},      {"POSTER-LTD", "Poster, limited edition", 4999, 1},
   };
-  pqxx::work tx(conn);
+  pqxx::work tx(catalog);
+  pqxx::work stock(inventory);
   int added = 0;
   for (const auto& p : products) {
     added +=
-        tx.exec("INSERT INTO catalog.products (sku, name, price_cents) VALUES (" + tx.quote(p.sku) + "," +
+        tx.exec("INSERT INTO catalog.products (sku, name, price_cents) VALUES (" + stock.quote(p.sku) + "," +
                 tx.quote(p.name) + "," + std::to_string(p.price_cents) + ") ON CONFLICT DO NOTHING")
             .affected_rows();
-    tx.exec("INSERT INTO inventory.stock (sku, on_hand, available) VALUES (" + tx.quote(p.sku) + "," +
-            std::to_string(p.on_hand) + "," + std::to_string(p.on_hand) + ") ON CONFLICT DO NOTHING");
+    stock.exec("INSERT INTO inventory.stock (sku, on_hand, available) VALUES (" + stock.quote(p.sku) + "," +
+               std::to_string(p.on_hand) + "," + std::to_string(p.on_hand) + ") ON CONFLICT DO NOTHING");
   }
+  // Stock first: a product that can be sold must have its stock row, not the other way round.
+  stock.commit();
   tx.commit();
   out << added << " product(s) added to the demo catalog\n";
 }

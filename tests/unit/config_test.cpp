@@ -15,6 +15,10 @@ namespace {
 const char* const kVars[] = {
     "ORDERFLOW_KAFKA_BROKERS",
     "ORDERFLOW_PG_DSN",
+    "ORDERFLOW_PG_DSN_ORDERS",
+    "ORDERFLOW_PG_DSN_INVENTORY",
+    "ORDERFLOW_PG_DSN_CARTS",
+    "ORDERFLOW_PG_DSN_PROJECTIONS",
     "ORDERFLOW_TOPIC_PREFIX",
     "ORDERFLOW_BIND_ADDRESS",
     "ORDERFLOW_API_PORT",
@@ -212,6 +216,18 @@ TEST_F(ConfigTest, EveryFieldHasAFlag) {
   EXPECT_EQ(c.admin_token, "t");
   EXPECT_EQ(c.log_level, "warn");
   EXPECT_EQ(c.batch_max_records, 6u);
+}
+
+TEST_F(ConfigTest, ARoleWithoutADatabaseOfItsOwnUsesThePgDsn) {
+  set("ORDERFLOW_PG_DSN", "host=shared");
+  set("ORDERFLOW_PG_DSN_INVENTORY", "host=stock");
+  auto c = orderflow::Config::from_env();
+  EXPECT_EQ(c.pg_dsn_for("inventory"), "host=stock");
+  EXPECT_EQ(c.pg_dsn_for("orders"), "host=shared");
+  EXPECT_EQ(c.pg_dsn_for("projections"), "host=shared");
+  parse(c, {"--pg-dsn-carts", "host=carts"});
+  EXPECT_EQ(c.pg_dsn_for("carts"), "host=carts");
+  EXPECT_EQ(c.pg_dsn_for("inventory"), "host=stock");  // not given as a flag: the environment's stays
 }
 
 TEST_F(ConfigTest, FlagOutsideItsRangeIsRejected) {
