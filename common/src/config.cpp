@@ -63,6 +63,8 @@ Config Config::from_env() {
   read_number("ORDERFLOW_MAX_EVENT_STREAMS", c.max_event_streams);
   read_string("ORDERFLOW_LOG_LEVEL", c.log_level);
   read_string("ORDERFLOW_LOG_FORMAT", c.log_format);
+  if (c.log_format != "text" && c.log_format != "json")
+    throw std::invalid_argument("ORDERFLOW_LOG_FORMAT must be text or json, got '" + c.log_format + "'");
   read_number("ORDERFLOW_BATCH_MAX_RECORDS", c.batch_max_records);
   read_number("ORDERFLOW_SESSION_TIMEOUT_MS", c.session_timeout_ms);
   read_string("ORDERFLOW_GROUP_INSTANCE_ID", c.group_instance_id);
