@@ -85,10 +85,12 @@ struct ApiServer::Impl {
         producer(kafka::ProducerOptions{c.kafka_brokers, "orderflow-api", c.produce_timeout_ms, 2}),
         publisher(c, producer),
         replies(publisher),
-        store(c.pg_dsn),
-        catalog(c.pg_dsn),
-        carts(c.pg_dsn),
-        notifications(c.pg_dsn, pg::kViewsOrdersChannel),
+        // Each context is read from its owner's database (ORDERFLOW_PG_DSN_<ROLE>, else ORDERFLOW_PG_DSN);
+        // the read models from the projections' one.
+        store(c.pg_dsn_for("projections"), c.pg_dsn_for("orders")),
+        catalog(c.pg_dsn_for("orders"), c.pg_dsn_for("projections")),
+        carts(c.pg_dsn_for("carts"), c.pg_dsn_for("orders")),
+        notifications(c.pg_dsn_for("projections"), pg::kViewsOrdersChannel),
         waiter([this](const std::vector<std::string>& ids,
                       bool decided_only) { return store.orders_json(ids, decided_only); },
                [this](std::chrono::milliseconds timeout) { return notifications.wait(timeout); },

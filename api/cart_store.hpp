@@ -1,5 +1,6 @@
 #pragma once
-// Reads of the carts context (carts.carts, carts.cart_items, priced from the catalog).
+// Reads of the carts context (carts.carts, carts.cart_items, in the carts role's database), priced
+// from the catalog (in the orders role's database: they may be two databases).
 #include <optional>
 #include <string>
 
@@ -7,7 +8,8 @@ namespace orderflow::api {
 
 class CartStore {
  public:
-  explicit CartStore(std::string dsn) : dsn_(std::move(dsn)) {}
+  CartStore(std::string dsn, std::string catalog_dsn)
+      : dsn_(std::move(dsn)), catalog_dsn_(std::move(catalog_dsn)) {}
   // {"cart_id","items":[{"sku","quantity","name","price_cents"}],"last_order_id","version"}, or nullopt
   // when the cart has no row (never written, or its commands not applied yet).
   std::optional<std::string> cart_json(const std::string& cart_id) const;
@@ -16,6 +18,7 @@ class CartStore {
 
  private:
   std::string dsn_;
+  std::string catalog_dsn_;
 };
 
 }  // namespace orderflow::api

@@ -3,26 +3,19 @@
 #include <pqxx/pqxx>
 
 #include "db.hpp"
+#include "orderflow/pg.hpp"
 
 namespace orderflow::api {
 namespace {
 
-// With the freshness in one more column, so the rows and it come from one snapshot.
-const std::string kSelect = std::string(
-                                "SELECT p.sku, p.name, p.price_cents, coalesce(s.available, 0),"
-                                " coalesce(s.on_hand, 0), ") +
-                            kFreshnessColumn +
-                            " FROM catalog.products p LEFT JOIN views.stock s ON s.sku = p.sku";
+constexpr const char* kSelect = "SELECT p.sku, p.name, p.price_cents FROM catalog.products p";
 
-// When no product matched, the freshness is read on its own.
-Freshness freshness_of(pqxx::transaction_base& tx, const pqxx::result& rows) {
-  if (!rows.empty()) return freshness_from(rows[0][5].as<std::string>());
-  return freshness_from(tx.exec(std::string("SELECT ") + kFreshnessColumn)[0][0].as<std::string>());
-}
-
-Product product_of(const pqxx::row& row) {
-  return Product{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int64_t>(),
-                 row[3].as<int64_t>(), row[4].as<int64_t>()};
+std::vector<Product> products_of(const pqxx::result& rows) {
+  std::vector<Product> out;
+  out.reserve(rows.size());
+  for (const auto& row : rows)
+    out.push_back(Product{row[0].as<std::string>(), row[1].as<std::string>(), row[2].as<int64_t>(), 0, 0});
+  return out;
 }
 
 }  // namespace
@@ -37,38 +30,71 @@ void write_product(json::Writer& w, const Product& p) {
   w.EndObject();
 }
 
-std::vector<Product> CatalogStore::products(size_t count, const std::optional<std::string>& after_sku,
-                                            Freshness& freshness) const {
-  // The primary key's order (the database's collation) is the page order: `sku > after` walks the
-  // index, so every page costs the same however deep it is.
-  return db::read(dsn_, [&](pqxx::connection& c) {
+std::map<std::string, Product> catalog_entries(const std::string& catalog_dsn,
+                                               const std::vector<std::string>& skus) {
+  if (skus.empty()) return {};
+  return db::read(catalog_dsn, [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    const auto rows =
-        after_sku ? tx.exec_params(kSelect + " WHERE p.sku > $1 ORDER BY p.sku LIMIT $2", *after_sku, count)
-                  : tx.exec_params(kSelect + " ORDER BY p.sku LIMIT $1", count);
-    freshness = freshness_of(tx, rows);
-    std::vector<Product> out;
-    out.reserve(rows.size());
-    for (const auto& row : rows) out.push_back(product_of(row));
+    std::map<std::string, Product> out;
+    for (auto& p :
+         products_of(tx.exec(std::string(kSelect) + " WHERE p.sku IN (" + pg::quoted_list(tx, skus) + ")")))
+      out[p.sku] = std::move(p);
     return out;
   });
 }
 
-std::optional<Product> CatalogStore::product(const std::string& sku, Freshness& freshness) const {
-  return db::read(dsn_, [&](pqxx::connection& c) -> std::optional<Product> {
+std::vector<Product> CatalogStore::products(size_t count, const std::optional<std::string>& after_sku,
+                                            Freshness& freshness) const {
+  // The primary key's order (the database's collation) is the page order: `sku > after` walks the
+  // index, so every page costs the same however deep it is.
+  auto out = db::read(catalog_dsn_, [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    const auto rows = tx.exec_params(kSelect + " WHERE p.sku = $1", sku);
-    freshness = freshness_of(tx, rows);
-    if (rows.empty()) return std::nullopt;
-    return product_of(rows[0]);
+    return products_of(
+        after_sku ? tx.exec_params(std::string(kSelect) + " WHERE p.sku > $1 ORDER BY p.sku LIMIT $2",
+                                   *after_sku, count)
+                  : tx.exec_params(std::string(kSelect) + " ORDER BY p.sku LIMIT $1", count));
   });
+  freshness = add_stock(out);
+  return out;
+}
+
+std::optional<Product> CatalogStore::product(const std::string& sku, Freshness& freshness) const {
+  auto found = db::read(catalog_dsn_, [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    return products_of(tx.exec_params(std::string(kSelect) + " WHERE p.sku = $1", sku));
+  });
+  freshness = add_stock(found);
+  if (found.empty()) return std::nullopt;
+  return found[0];
 }
 
 bool CatalogStore::exists(const std::string& sku) const {
-  return db::read(dsn_, [&](pqxx::connection& c) {
+  return db::read(catalog_dsn_, [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     return !tx.exec_params("SELECT 1 FROM catalog.products WHERE sku = $1", sku).empty();
   });
+}
+
+Freshness CatalogStore::add_stock(std::vector<Product>& products) const {
+  std::vector<std::string> skus;
+  for (const auto& p : products) skus.push_back(p.sku);
+  // The stock as the projections saw it in inventory.events, and how fresh that is, in one statement.
+  const auto [stock, freshness] = db::read(views_dsn_, [&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    std::map<std::string, std::pair<int64_t, int64_t>> out;
+    const std::string matching = skus.empty() ? "false" : "s.sku IN (" + pg::quoted_list(tx, skus) + ")";
+    const auto rows =
+        tx.exec(std::string("SELECT s.sku, s.available, coalesce(s.on_hand, 0), ") + kFreshnessColumn +
+                " FROM (SELECT 1) one LEFT JOIN views.stock s ON " + matching);
+    for (const auto& row : rows) {
+      if (!row[0].is_null()) out[row[0].as<std::string>()] = {row[1].as<int64_t>(), row[2].as<int64_t>()};
+    }
+    return std::pair{out, freshness_from(rows[0][3].as<std::string>())};
+  });
+  for (auto& p : products) {
+    if (const auto it = stock.find(p.sku); it != stock.end()) std::tie(p.available, p.on_hand) = it->second;
+  }
+  return freshness;
 }
 
 }  // namespace orderflow::api

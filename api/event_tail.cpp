@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "orderflow/ids.hpp"
+#include "orderflow/kafka_log.hpp"
 
 namespace orderflow::api {
 namespace {
@@ -21,6 +22,7 @@ void set(RdKafka::Conf& conf, const std::string& name, const std::string& value)
 EventTail::EventTail(const std::string& brokers, std::vector<std::string> topics)
     : topics_(std::move(topics)) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  kafka::route_logs(conf->c_ptr_global());
   set(*conf, "bootstrap.servers", brokers);
   // librdkafka's KafkaConsumer needs a group id even when it only assigns; it never joins this group
   // (no subscribe) and never commits to it.

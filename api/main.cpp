@@ -13,7 +13,7 @@ int main(int argc, char** argv) {
   CLI::App app{"orderflow api: the HTTP front of the order pipeline"};
   config.add_flags(app);
   CLI11_PARSE(app, argc, argv);
-  orderflow::init_logging("api", config.log_level);
+  orderflow::init_logging("api", config.log_level, config.log_format);
   try {
     orderflow::api::ApiServer server(config);
     server.start();

@@ -46,7 +46,7 @@ OrderReads OrderStore::orders_json(const std::vector<std::string>& order_ids, bo
                             " FROM (SELECT 1) one LEFT JOIN views.orders o ON o.order_id = ANY($1::uuid[])" +
                             (decided_only ? " AND o.status <> 'PENDING'" : "");
   const std::string ids = uuid_array(order_ids);
-  return db::read(dsn_, [&](pqxx::connection& c) {
+  return db::read(views_dsn_, [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     OrderReads found;
     for (const auto& row : tx.exec_params(query, ids)) {
@@ -66,7 +66,7 @@ CustomerOrdersPage OrderStore::customer_orders(const std::string& customer_id, s
       ")::text, (extract(epoch FROM o.placed_at) * 1000000)::bigint || '~' || o.order_id, " +
       kFreshnessColumn + " FROM views.orders o WHERE o.customer_id = $1";
   const std::string order = " ORDER BY o.placed_at DESC, o.order_id DESC LIMIT $2";
-  return db::read(dsn_, [&](pqxx::connection& c) {
+  return db::read(views_dsn_, [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     pqxx::result rows;
     if (cursor) {
@@ -101,7 +101,7 @@ bool OrderStore::is_cursor(const std::string& text) {
 }
 
 std::optional<std::string> OrderStore::status(const std::string& order_id) const {
-  return db::read(dsn_, [&](pqxx::connection& c) -> std::optional<std::string> {
+  return db::read(orders_dsn_, [&](pqxx::connection& c) -> std::optional<std::string> {
     pqxx::nontransaction tx(c);
     const auto rows = tx.exec_params("SELECT status FROM orders.orders WHERE order_id = $1::uuid", order_id);
     if (rows.empty()) return std::nullopt;
@@ -110,7 +110,7 @@ std::optional<std::string> OrderStore::status(const std::string& order_id) const
 }
 
 bool OrderStore::reachable() const {
-  return db::reachable(dsn_);
+  return db::reachable(views_dsn_) && db::reachable(orders_dsn_);
 }
 
 }  // namespace orderflow::api

@@ -25,7 +25,8 @@ struct CustomerOrdersPage {
 
 class OrderStore {
  public:
-  explicit OrderStore(std::string dsn) : dsn_(std::move(dsn)) {}
+  OrderStore(std::string views_dsn, std::string orders_dsn)
+      : views_dsn_(std::move(views_dsn)), orders_dsn_(std::move(orders_dsn)) {}
   // The JSON (with lines and timeline) of each of `order_ids` (lowercase UUIDs) the views hold, by id,
   // in ONE query; with `decided_only` just those whose status is no longer PENDING.
   OrderReads orders_json(const std::vector<std::string>& order_ids, bool decided_only) const;
@@ -39,7 +40,8 @@ class OrderStore {
   bool reachable() const;
 
  private:
-  std::string dsn_;
+  std::string views_dsn_;   // the projections' database
+  std::string orders_dsn_;  // the orders context's
 };
 
 }  // namespace orderflow::api

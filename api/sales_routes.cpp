@@ -77,7 +77,7 @@ void SalesRoutes::sales(const Pistache::Http::Request& request, Exchange& exchan
       kFreshnessColumn;
   std::optional<pqxx::row> row;
   try {
-    row = db::read(config_.pg_dsn, [&](pqxx::connection& c) {
+    row = db::read(config_.pg_dsn_for("projections"), [&](pqxx::connection& c) {
       pqxx::nontransaction tx(c);
       return tx.exec_params(query, from, to, sku)[0];
     });

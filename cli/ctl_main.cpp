@@ -1,6 +1,6 @@
 // orderflow-ctl: the operator's tool.
 //   create-topics        create every topic of schemas/topics.json (with ORDERFLOW_TOPIC_PREFIX)
-//   migrate              apply the SQL migrations to ORDERFLOW_PG_DSN
+//   migrate              apply the SQL migrations to every database (ORDERFLOW_PG_DSN[_<ROLE>])
 //   seed-demo            add the demo catalog and its stock
 //   verify               check stock conservation, reservations and stuck orders; exit 1 on a violation
 //   reset-offsets ROLE   make a worker role replay its topics from the start on its next assignment
@@ -14,6 +14,7 @@
 
 #include "dead_letter_commands.hpp"
 #include "orderflow/config.hpp"
+#include "orderflow/databases.hpp"
 #include "orderflow/kafka.hpp"
 #include "orderflow/log.hpp"
 #include "orderflow/pg.hpp"
@@ -84,7 +85,7 @@ int main(int argc, char** argv) {
     sub->add_option("offset", dlq_offset, "Its offset")->required();
   }
   CLI11_PARSE(app, argc, argv);
-  orderflow::init_logging("ctl", config.log_level);
+  orderflow::init_logging("ctl", config.log_level, config.log_format);
   try {
     if (*create_topics) {
       const auto specs = orderflow::topic_manifest();
@@ -112,16 +113,22 @@ int main(int argc, char** argv) {
     if (*dlq_replay)
       return orderflow::cli::replay_dead_letter(config, dlq_topic, dlq_partition, dlq_offset, std::cout);
     if (*rebuild) return orderflow::cli::rebuild_projections(config, rebuild_options, std::cout);
-    auto conn = orderflow::pg::connect_with_retry(config.pg_dsn, std::chrono::seconds(30));
+    const auto connect = [](const std::string& dsn) {
+      return orderflow::pg::connect_with_retry(dsn, std::chrono::seconds(30));
+    };
     if (*migrate) {
-      std::cout << orderflow::pg::migrate(*conn) << " migration(s) applied\n";
+      std::cout << orderflow::migrate_databases(config, std::chrono::seconds(30))
+                << " migration(s) applied\n";
     } else if (*seed) {
-      orderflow::cli::seed_demo(*conn, config, std::cout);
+      orderflow::cli::seed_demo(*connect(config.pg_dsn_for("orders")),
+                                *connect(config.pg_dsn_for("inventory")), config, std::cout);
     } else if (*verify) {
-      return orderflow::cli::verify(*conn, verify_options, std::cout) == 0 ? 0 : 1;
+      return orderflow::cli::verify(config, verify_options, std::cout) == 0 ? 0 : 1;
     } else if (*prune) {
-      orderflow::cli::prune_processed(*conn, config, days, std::cout);
+      for (const auto& db : orderflow::databases(config))
+        orderflow::cli::prune_processed(*connect(db.dsn), config, days, std::cout);
     } else if (*reset) {
+      auto conn = connect(config.pg_dsn_for(role));
       pqxx::work tx(*conn);
       const auto n =
           tx.exec("DELETE FROM runtime.consumer_offsets WHERE group_id = " + tx.quote(config.topic(role)))

@@ -102,7 +102,7 @@ int rebuild_projections(const Config& config, const RebuildOptions& options, std
       std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
           .count());
   const std::string fresh = "views_rebuild_" + stamp, old = "views_old_" + stamp;
-  auto conn = pg::connect(config.pg_dsn);
+  auto conn = pg::connect(config.pg_dsn_for("projections"));
   {
     pqxx::work tx(*conn);
     pg::create_views(tx, fresh);

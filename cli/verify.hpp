@@ -1,7 +1,8 @@
 #pragma once
 // `orderflow-ctl verify`: checks the guarantees on the data, from PostgreSQL.
 #include <ostream>
-#include <pqxx/pqxx>
+
+#include "orderflow/config.hpp"
 
 namespace orderflow::cli {
 
@@ -10,7 +11,11 @@ struct VerifyOptions {
   int settle_seconds = 10;   // a release still in flight after this is a violation
 };
 
+// Checks inventory in the inventory role's database, orders in the orders role's, and what spans
+// both (reservations against order lines) by reading both: in one snapshot when they are one
+// database; else the reservations first, then the orders (a reservation is made after its order line
+// exists and released after its order left CONFIRMED, so that order raises no false alarm).
 // Prints a summary to `out`; returns the number of violations.
-int verify(pqxx::connection& conn, const VerifyOptions& options, std::ostream& out);
+int verify(const Config& config, const VerifyOptions& options, std::ostream& out);
 
 }  // namespace orderflow::cli

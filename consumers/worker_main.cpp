@@ -37,7 +37,10 @@ int main(int argc, char** argv) {
   app.add_option("--role", role_name, "Which role to run")->required()->check(CLI::IsMember(names));
   config.add_flags(app);
   CLI11_PARSE(app, argc, argv);
-  orderflow::init_logging("worker-" + role_name, config.log_level);
+  orderflow::init_logging("worker-" + role_name, config.log_level, config.log_format);
+  // The role's own database when it has one (ORDERFLOW_PG_DSN_<ROLE>): everything the runtime and the
+  // relay open from here on goes there.
+  config.pg_dsn = config.pg_dsn_for(role_name);
 
   try {
     auto role = kRoles.at(role_name)();

@@ -1,6 +1,7 @@
 #include "orderflow/config.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cctype>
 #include <charconv>
 #include <cstdlib>
 #include <cstring>
@@ -38,10 +39,19 @@ void read_string(const char* name, std::string& field) {
 
 }  // namespace
 
+std::string pg_dsn_variable(const std::string& role) {
+  std::string name = "ORDERFLOW_PG_DSN_" + role;
+  for (auto& ch : name) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  return name;
+}
+
 Config Config::from_env() {
   Config c;
   read_string("ORDERFLOW_KAFKA_BROKERS", c.kafka_brokers);
   read_string("ORDERFLOW_PG_DSN", c.pg_dsn);
+  for (const auto& role : kDatabaseRoles) {
+    if (const char* v = env(pg_dsn_variable(role).c_str())) c.role_pg_dsn[role] = v;
+  }
   read_string("ORDERFLOW_TOPIC_PREFIX", c.topic_prefix);
   read_string("ORDERFLOW_BIND_ADDRESS", c.bind_address);
   read_number("ORDERFLOW_API_PORT", c.api_port);
@@ -52,6 +62,9 @@ Config Config::from_env() {
   read_string("ORDERFLOW_ADMIN_TOKEN", c.admin_token);
   read_number("ORDERFLOW_MAX_EVENT_STREAMS", c.max_event_streams);
   read_string("ORDERFLOW_LOG_LEVEL", c.log_level);
+  read_string("ORDERFLOW_LOG_FORMAT", c.log_format);
+  if (c.log_format != "text" && c.log_format != "json")
+    throw std::invalid_argument("ORDERFLOW_LOG_FORMAT must be text or json, got '" + c.log_format + "'");
   read_number("ORDERFLOW_BATCH_MAX_RECORDS", c.batch_max_records);
   read_number("ORDERFLOW_SESSION_TIMEOUT_MS", c.session_timeout_ms);
   read_string("ORDERFLOW_GROUP_INSTANCE_ID", c.group_instance_id);
@@ -64,6 +77,10 @@ Config Config::from_env() {
 void Config::add_flags(CLI::App& app) {
   app.add_option("--kafka-brokers", kafka_brokers, "Kafka bootstrap servers (ORDERFLOW_KAFKA_BROKERS)");
   app.add_option("--pg-dsn", pg_dsn, "PostgreSQL connection string (ORDERFLOW_PG_DSN)");
+  for (const auto& role : kDatabaseRoles) {
+    app.add_option("--pg-dsn-" + role, role_pg_dsn[role],
+                   "PostgreSQL of the " + role + " role, else --pg-dsn (" + pg_dsn_variable(role) + ")");
+  }
   app.add_option("--topic-prefix", topic_prefix, "Prefix of every topic and group (ORDERFLOW_TOPIC_PREFIX)");
   app.add_option("--bind-address", bind_address, "Address to listen on (ORDERFLOW_BIND_ADDRESS)");
   app.add_option("--api-port", api_port, "HTTP port of the api (ORDERFLOW_API_PORT)");
@@ -80,6 +97,8 @@ void Config::add_flags(CLI::App& app) {
                  "Concurrent event streams of GET /v1/admin/events, 503 beyond (ORDERFLOW_MAX_EVENT_STREAMS)")
       ->check(CLI::Range(1u, 1000u));
   app.add_option("--log-level", log_level, "trace|debug|info|warn|error (ORDERFLOW_LOG_LEVEL)");
+  app.add_option("--log-format", log_format, "text|json: one JSON object per line (ORDERFLOW_LOG_FORMAT)")
+      ->check(CLI::IsMember({"text", "json"}));
   app.add_option("--batch-max-records", batch_max_records,
                  "Most records a worker applies per transaction (ORDERFLOW_BATCH_MAX_RECORDS)")
       ->check(CLI::Range(1u, 100000u));
@@ -100,6 +119,11 @@ void Config::add_flags(CLI::App& app) {
          "--min-insync-replicas", min_insync_replicas,
          "Topics' min.insync.replicas; 0: 2 when replicas >= 3, else 1 (ORDERFLOW_MIN_INSYNC_REPLICAS)")
       ->check(CLI::Range(0u, 32u));
+}
+
+const std::string& Config::pg_dsn_for(const std::string& role) const {
+  const auto it = role_pg_dsn.find(role);
+  return it == role_pg_dsn.end() || it->second.empty() ? pg_dsn : it->second;
 }
 
 }  // namespace orderflow

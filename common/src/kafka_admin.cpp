@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "orderflow/kafka.hpp"
+#include "orderflow/kafka_log.hpp"
 
 namespace orderflow::kafka {
 namespace {
@@ -29,6 +30,7 @@ using Handle = std::unique_ptr<rd_kafka_t, HandleDeleter>;
 
 Handle make_handle(const std::string& brokers, rd_kafka_type_t type) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  route_logs(conf);
   char err[512];
   if (rd_kafka_conf_set(conf, "bootstrap.servers", brokers.c_str(), err, sizeof err) != RD_KAFKA_CONF_OK) {
     rd_kafka_conf_destroy(conf);

@@ -1,3 +1,4 @@
+-- context: runtime
 -- The consumer runtime's own state, shared by every worker role.
 CREATE SCHEMA IF NOT EXISTS runtime;
 
@@ -25,6 +26,7 @@ CREATE TABLE runtime.outbox (
 );
 CREATE INDEX outbox_source_seq ON runtime.outbox (source, seq);
 
+-- context: orders
 -- Orders: the order worker is the only writer.
 CREATE SCHEMA IF NOT EXISTS orders;
 

@@ -1,3 +1,4 @@
+-- context: catalog
 -- The catalog: prices always come from here, never from the client. Read by the api and the orders worker.
 CREATE SCHEMA IF NOT EXISTS catalog;
 CREATE TABLE catalog.products (
@@ -6,6 +7,7 @@ CREATE TABLE catalog.products (
   price_cents bigint NOT NULL CHECK (price_cents >= 0)
 );
 
+-- context: inventory
 -- Inventory: the inventory worker is the only writer, and per SKU only the instance that owns the
 -- SKU's partition of inventory.commands (guarantee 4). on_hand = available + reserved, always.
 CREATE SCHEMA IF NOT EXISTS inventory;
@@ -29,12 +31,14 @@ CREATE TABLE inventory.reservations (
 );
 CREATE INDEX reservations_reserved_by_sku ON inventory.reservations (sku) WHERE state = 'RESERVED';
 
+-- context: orders
 -- The saga's view of each line: PENDING (ReserveStock sent) -> RESERVED | SHORT, and
 -- RESERVED -> RELEASING (ReleaseStock sent) -> RELEASED.
 ALTER TABLE orders.order_lines
   ADD COLUMN state text NOT NULL DEFAULT 'PENDING'
     CHECK (state IN ('PENDING', 'RESERVED', 'SHORT', 'RELEASING', 'RELEASED'));
 
+-- context: carts
 -- Carts: the carts worker is the only writer.
 CREATE SCHEMA IF NOT EXISTS carts;
 CREATE TABLE carts.carts (

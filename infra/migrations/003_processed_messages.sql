@@ -1,3 +1,4 @@
+-- context: runtime
 -- Guarantee 3, whatever the offsets say: the ids of the messages each consumer group has applied.
 -- A message seen again (a replay from an earlier offset, a command or event published twice) is
 -- skipped, in the same transaction that would have applied it. Commands like AdjustStock or a

@@ -1,3 +1,4 @@
+-- context: orders
 -- An inventory answer (StockReserved/Short/Released) that reaches the orders worker before the order
 -- it answers: after a restore or a replay the two topics are re-read from different points, so an
 -- answer can come first. It waits here until PlaceOrder creates the order, then is applied. Dropping it

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "delivery_deadlines.hpp"
+#include "orderflow/kafka_log.hpp"
 
 namespace orderflow::kafka {
 namespace {
@@ -44,6 +45,7 @@ Producer::Producer(const ProducerOptions& options)
     : deadlines_(std::make_unique<DeliveryDeadlines>(std::chrono::milliseconds(options.message_timeout_ms))),
       delivery_cb_(std::make_unique<DeliveryCallback>()) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  kafka::route_logs(conf->c_ptr_global());
   set(*conf, "bootstrap.servers", options.brokers);
   set(*conf, "client.id", options.client_id);
   // Guarantee 1: a write counts only when every in-sync replica has it, and retries never duplicate

@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "orderflow/ids.hpp"
+#include "orderflow/kafka_log.hpp"
 
 namespace orderflow::readers {
 namespace {
@@ -53,6 +54,7 @@ std::optional<std::string> KafkaRecord::header(const std::string& name) const {
 
 TopicReader::TopicReader(const std::string& brokers) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  kafka::route_logs(conf->c_ptr_global());
   set(*conf, "bootstrap.servers", brokers);
   // The C++ consumer wants a group id even when it never joins the group (assign only, no commits).
   set(*conf, "group.id", "orderflow-reader-" + random_uuid());

@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "inventory/stock_seed.hpp"
+#include "orderflow/databases.hpp"
 #include "orderflow/kafka.hpp"
 #include "orderflow/pg.hpp"
 #include "orderflow/topics.hpp"
@@ -27,6 +28,11 @@ Pipeline::Pipeline(Options options) : options_(std::move(options)) {
   config_.kafka_brokers = brokers == options_.env.end() ? s.kafka_brokers : brokers->second;
   config_.pg_dsn = "host=127.0.0.1 port=" + std::to_string(s.pg_port) + " user=orderflow dbname=" + name;
   config_.topic_prefix = attach ? options_.attach_prefix : name + ".";
+  // A role given a database of its own (ORDERFLOW_PG_DSN_<ROLE> in `env`): migrated and read there.
+  for (const auto& role : kDatabaseRoles) {
+    if (const auto it = options_.env.find(pg_dsn_variable(role)); it != options_.env.end())
+      config_.role_pg_dsn[role] = it->second;
+  }
   config_.api_port = free_port();
   api_ports_.push_back(config_.api_port);
   for (int i = 1; i < options_.apis; ++i) api_ports_.push_back(free_port());
@@ -35,8 +41,7 @@ Pipeline::Pipeline(Options options) : options_(std::move(options)) {
   ::mkdir(log_dir_.c_str(), 0755);
 
   if (!attach) {
-    auto conn = pg::connect(config_.pg_dsn);
-    pg::migrate(*conn);
+    migrate_databases(config_, std::chrono::seconds(10));
     kafka::create_topics(config_.kafka_brokers, config_.topic_prefix, topic_manifest());
   }
 
@@ -138,18 +143,27 @@ const std::vector<std::string>& Pipeline::consumed_topics(const std::string& rol
 
 namespace {
 
-int64_t stored_total(const Pipeline& p, const std::string& group, const std::string& topic) {
+// A role's offsets are in its own database.
+int64_t stored_total(const Pipeline& p, const std::string& role, const std::string& topic) {
   return std::stoll(
-      p.sql("SELECT coalesce(sum(next_offset), 0) FROM runtime.consumer_offsets WHERE group_id = '" + group +
-            "' AND topic = '" + topic + "'"));
+      sql_value(p.config().pg_dsn_for(role),
+                "SELECT coalesce(sum(next_offset), 0) FROM runtime.consumer_offsets WHERE group_id = '" +
+                    p.config().topic(role) + "' AND topic = '" + topic + "'"));
+}
+
+// Outbox rows left in every database.
+int64_t outbox_rows(const Config& config) {
+  int64_t rows = 0;
+  for (const auto& db : databases(config))
+    rows += std::stoll(sql_value(db.dsn, "SELECT count(*) FROM runtime.outbox"));
+  return rows;
 }
 
 }  // namespace
 
 bool Pipeline::caught_up(const std::string& role) const {
   for (const auto& t : consumed_topics(role)) {
-    if (stored_total(*this, config_.topic_prefix + role, topic(t)) !=
-        kafka::end_offset_total(config_.kafka_brokers, topic(t))) {
+    if (stored_total(*this, role, topic(t)) != kafka::end_offset_total(config_.kafka_brokers, topic(t))) {
       return false;
     }
   }
@@ -167,10 +181,10 @@ bool Pipeline::quiescent() const {
   }
   for (const auto& role : options_.roles) {
     for (const auto& t : consumed_topics(role)) {
-      if (stored_total(*this, config_.topic_prefix + role, topic(t)) != ends.at(t)) return false;
+      if (stored_total(*this, role, topic(t)) != ends.at(t)) return false;
     }
   }
-  if (sql("SELECT count(*) FROM runtime.outbox") != "0") return false;
+  if (outbox_rows(config_) != 0) return false;
   for (const auto& [t, end] : ends) {
     if (kafka::end_offset_total(config_.kafka_brokers, topic(t)) != end) return false;
   }
@@ -182,13 +196,12 @@ std::string Pipeline::progress() const {
   for (const auto& role : options_.roles) {
     out += role + ":";
     for (const auto& t : consumed_topics(role)) {
-      out += " " + t + " stored " +
-             std::to_string(stored_total(*this, config_.topic_prefix + role, topic(t))) + "/end " +
+      out += " " + t + " stored " + std::to_string(stored_total(*this, role, topic(t))) + "/end " +
              std::to_string(kafka::end_offset_total(config_.kafka_brokers, topic(t)));
     }
     out += "; ";
   }
-  return out + "outbox rows " + sql("SELECT count(*) FROM runtime.outbox");
+  return out + "outbox rows " + std::to_string(outbox_rows(config_));
 }
 
 }  // namespace orderflow::test

@@ -13,21 +13,16 @@
 namespace {
 
 const char* const kVars[] = {
-    "ORDERFLOW_KAFKA_BROKERS",
-    "ORDERFLOW_PG_DSN",
-    "ORDERFLOW_TOPIC_PREFIX",
-    "ORDERFLOW_BIND_ADDRESS",
-    "ORDERFLOW_API_PORT",
-    "ORDERFLOW_METRICS_PORT",
-    "ORDERFLOW_API_THREADS",
-    "ORDERFLOW_PRODUCE_TIMEOUT_MS",
-    "ORDERFLOW_MAX_BODY_BYTES",
-    "ORDERFLOW_ADMIN_TOKEN",
-    "ORDERFLOW_LOG_LEVEL",
-    "ORDERFLOW_BATCH_MAX_RECORDS",
-    "ORDERFLOW_SESSION_TIMEOUT_MS",
-    "ORDERFLOW_REPLICATION_FACTOR",
-    "ORDERFLOW_MIN_INSYNC_REPLICAS",
+    "ORDERFLOW_KAFKA_BROKERS",      "ORDERFLOW_PG_DSN",
+    "ORDERFLOW_PG_DSN_ORDERS",      "ORDERFLOW_PG_DSN_INVENTORY",
+    "ORDERFLOW_PG_DSN_CARTS",       "ORDERFLOW_PG_DSN_PROJECTIONS",
+    "ORDERFLOW_TOPIC_PREFIX",       "ORDERFLOW_BIND_ADDRESS",
+    "ORDERFLOW_API_PORT",           "ORDERFLOW_METRICS_PORT",
+    "ORDERFLOW_API_THREADS",        "ORDERFLOW_PRODUCE_TIMEOUT_MS",
+    "ORDERFLOW_MAX_BODY_BYTES",     "ORDERFLOW_ADMIN_TOKEN",
+    "ORDERFLOW_LOG_LEVEL",          "ORDERFLOW_LOG_FORMAT",
+    "ORDERFLOW_BATCH_MAX_RECORDS",  "ORDERFLOW_SESSION_TIMEOUT_MS",
+    "ORDERFLOW_REPLICATION_FACTOR", "ORDERFLOW_MIN_INSYNC_REPLICAS",
 };
 
 // Every test starts with no ORDERFLOW_* variable set and leaves the environment as it found it.
@@ -212,6 +207,30 @@ TEST_F(ConfigTest, EveryFieldHasAFlag) {
   EXPECT_EQ(c.admin_token, "t");
   EXPECT_EQ(c.log_level, "warn");
   EXPECT_EQ(c.batch_max_records, 6u);
+}
+
+TEST_F(ConfigTest, ARoleWithoutADatabaseOfItsOwnUsesThePgDsn) {
+  set("ORDERFLOW_PG_DSN", "host=shared");
+  set("ORDERFLOW_PG_DSN_INVENTORY", "host=stock");
+  auto c = orderflow::Config::from_env();
+  EXPECT_EQ(c.pg_dsn_for("inventory"), "host=stock");
+  EXPECT_EQ(c.pg_dsn_for("orders"), "host=shared");
+  EXPECT_EQ(c.pg_dsn_for("projections"), "host=shared");
+  parse(c, {"--pg-dsn-carts", "host=carts"});
+  EXPECT_EQ(c.pg_dsn_for("carts"), "host=carts");
+  EXPECT_EQ(c.pg_dsn_for("inventory"), "host=stock");  // not given as a flag: the environment's stays
+}
+
+TEST_F(ConfigTest, LogFormatIsTextOrJson) {
+  EXPECT_EQ(orderflow::Config::from_env().log_format, "text");
+  set("ORDERFLOW_LOG_FORMAT", "json");
+  auto c = orderflow::Config::from_env();
+  EXPECT_EQ(c.log_format, "json");
+  EXPECT_THROW(parse(c, {"--log-format", "xml"}), CLI::ValidationError);
+  set("ORDERFLOW_LOG_FORMAT", "xml");
+  const auto error = from_env_error();
+  ASSERT_TRUE(error.has_value());
+  EXPECT_NE(error->find("ORDERFLOW_LOG_FORMAT"), std::string::npos) << *error;
 }
 
 TEST_F(ConfigTest, FlagOutsideItsRangeIsRejected) {

@@ -2,7 +2,9 @@
 // Process configuration: every setting comes from an ORDERFLOW_* environment variable with a default,
 // and the same name is a command-line flag that wins over the environment (--kafka-brokers, ...).
 #include <cstdint>
+#include <map>
 #include <string>
+#include <vector>
 
 namespace CLI {
 class App;
@@ -10,9 +12,18 @@ class App;
 
 namespace orderflow {
 
+// The roles that own data, each of which may have a database of its own: the worker roles, and
+// `projections` for the read models (the views schema).
+inline const std::vector<std::string> kDatabaseRoles = {"orders", "inventory", "carts", "projections"};
+// "ORDERFLOW_PG_DSN_INVENTORY": the variable of a role's own database.
+std::string pg_dsn_variable(const std::string& role);
+
 struct Config {
   std::string kafka_brokers = "127.0.0.1:19092";
   std::string pg_dsn = "host=127.0.0.1 port=55432 user=orderflow dbname=orderflow";
+  // A database per role (ORDERFLOW_PG_DSN_<ROLE>, --pg-dsn-<role>), for a service-per-database
+  // topology; a role without one uses pg_dsn. Keys are kDatabaseRoles' names.
+  std::map<std::string, std::string> role_pg_dsn;
   std::string topic_prefix;  // prepended to every topic and consumer group: isolates test runs
   std::string bind_address = "127.0.0.1";
   uint16_t api_port = 8080;
@@ -24,6 +35,7 @@ struct Config {
   unsigned max_event_streams =
       8;  // concurrent GET /v1/admin/events streams (a thread and a Kafka reader each)
   std::string log_level = "info";
+  std::string log_format = "text";  // or "json": one JSON object per log line
   // How long the group coordinator waits for a worker's heartbeat before moving its partitions away.
   // Short = fast failover after a crash; too short = a busy broker on a loaded box evicts healthy
   // workers (seen at 10 s on 2 cores under a flood: a ~20 s stall while the group rebalanced).
@@ -45,6 +57,8 @@ struct Config {
   static Config from_env();
   // Registers every field as a flag on `app`; call after from_env() so flags override the environment.
   void add_flags(CLI::App& app);
+  // The database of a role of kDatabaseRoles: its own DSN when set, else pg_dsn.
+  const std::string& pg_dsn_for(const std::string& role) const;
   // The topic or group name with this run's prefix.
   std::string topic(const std::string& base) const { return topic_prefix + base; }
 };

@@ -4,6 +4,7 @@
 #include <memory>
 #include <optional>
 #include <pqxx/pqxx>
+#include <set>
 #include <string>
 
 #include "orderflow/messages/states.hpp"
@@ -32,7 +33,10 @@ std::unique_ptr<pqxx::connection> connect_with_retry(const std::string& dsn,
 
 // Applies the embedded migrations (infra/migrations/NNN_*.sql) not applied yet, each in its own
 // transaction, under an advisory lock so concurrent starters do not race. Returns how many ran.
-int migrate(pqxx::connection& conn);
+// Only the sections ("-- context: <schema>") of `contexts` run: the schemas that live in this
+// database (orderflow::databases()); `views` is created here when it is one of them.
+// orderflow::migrate_databases() does it for every database of a configuration.
+int migrate(pqxx::connection& conn, const std::set<std::string>& contexts);
 // The read models' schema is derived data: its DDL is infra/views/views.sql, not a migration. Creates
 // `schema` with those tables inside `tx` (migrate() does it for `views` when it is missing; a rebuild
 // does it for a fresh schema).

@@ -6,6 +6,8 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "orderflow/kafka_log.hpp"
+
 namespace orderflow::runtime {
 namespace {
 
@@ -86,6 +88,7 @@ KafkaConsumer::KafkaConsumer(Options options, Callbacks callbacks)
       callbacks_(std::move(callbacks)),
       rebalancer_(std::make_unique<Rebalancer>(*this)) {
   std::unique_ptr<RdKafka::Conf> conf(RdKafka::Conf::create(RdKafka::Conf::CONF_GLOBAL));
+  kafka::route_logs(conf->c_ptr_global());
   set(*conf, "bootstrap.servers", options_.brokers);
   set(*conf, "group.id", options_.group);
   set(*conf, "client.id", options_.client_id);
