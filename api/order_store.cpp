@@ -54,12 +54,13 @@ std::optional<std::string> OrderStore::order_json(const std::string& order_id) c
   return std::move(found.begin()->second);
 }
 
-std::optional<std::string> OrderStore::status(const std::string& order_id) const {
-  return db::read(dsn_, [&](pqxx::connection& c) -> std::optional<std::string> {
+std::optional<OrderStore::Head> OrderStore::status(const std::string& order_id) const {
+  return db::read(dsn_, [&](pqxx::connection& c) -> std::optional<Head> {
     pqxx::nontransaction tx(c);
-    const auto rows = tx.exec_params("SELECT status FROM orders.orders WHERE order_id = $1::uuid", order_id);
+    const auto rows =
+        tx.exec_params("SELECT status, customer_id FROM orders.orders WHERE order_id = $1::uuid", order_id);
     if (rows.empty()) return std::nullopt;
-    return rows[0][0].as<std::string>();
+    return Head{rows[0][0].as<std::string>(), rows[0][1].as<std::string>()};
   });
 }
 

@@ -16,8 +16,12 @@ class OrderStore {
   // `decided_only` just those whose status is no longer PENDING.
   std::map<std::string, std::string> orders_json(const std::vector<std::string>& order_ids,
                                                  bool decided_only) const;
-  // The order's status, or nullopt if it is not (yet) persisted.
-  std::optional<std::string> status(const std::string& order_id) const;
+  struct Head {
+    std::string status;
+    std::string customer_id;
+  };
+  // The order's status and customer, or nullopt if it is not (yet) persisted.
+  std::optional<Head> status(const std::string& order_id) const;
   bool reachable() const;
 
  private:

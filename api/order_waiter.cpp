@@ -29,12 +29,20 @@ OrderWaiter::~OrderWaiter() {
   stop();
 }
 
+void OrderWaiter::Waiter::answer(const std::string* order_json) const {
+  if (order_json != nullptr && (!visible || visible(*order_json))) {
+    exchange->reply(Code::Ok, *order_json);
+  } else {
+    exchange->error(Code::Not_Found, "not_found", "no order " + order_id + " (yet)");
+  }
+}
+
 OrderWaiter::Added OrderWaiter::wait(const std::string& order_id, Clock::time_point deadline,
-                                     std::shared_ptr<Exchange> exchange) {
+                                     std::shared_ptr<Exchange> exchange, Visible visible) {
   std::lock_guard lock(mutex_);
   if (stopping_) return Added::stopped;
   if (waiters_.size() >= max_waiters_) return Added::full;
-  waiters_.push_back(Waiter{order_id, deadline, std::move(exchange)});
+  waiters_.push_back(Waiter{order_id, deadline, std::move(exchange), std::move(visible)});
   metrics::set_order_waiters(waiters_.size());
   wake_.notify_one();
   return Added::waiting;
@@ -78,11 +86,7 @@ void OrderWaiter::answer_current(std::vector<Waiter> waiters) {
   }
   for (auto& w : waiters) {
     auto found = current.find(w.order_id);
-    if (found != current.end()) {
-      w.exchange->reply(Code::Ok, found->second);
-    } else {
-      w.exchange->error(Code::Not_Found, "not_found", "no order " + w.order_id + " (yet)");
-    }
+    w.answer(found != current.end() ? &found->second : nullptr);
   }
 }
 
@@ -128,7 +132,7 @@ void OrderWaiter::run() {
     metrics::set_order_waiters(waiters_.size());
     lock.unlock();
 
-    for (auto& [w, json] : ready) w.exchange->reply(Code::Ok, *json);
+    for (auto& [w, json] : ready) w.answer(json);
     answer_current(std::move(expired));
 
     lock.lock();

@@ -30,9 +30,14 @@ class OrderWaiter {
   OrderWaiter(const OrderWaiter&) = delete;
   OrderWaiter& operator=(const OrderWaiter&) = delete;
 
+  // Whether the waiter's client may see the order of this JSON (else it is answered 404, as if the
+  // order did not exist). Empty: it may.
+  using Visible = std::function<bool(const std::string& order_json)>;
+
   enum class Added { waiting, full, stopped };
   // Takes over answering `exchange` unless full or stopped (then the caller still owes the reply).
-  Added wait(const std::string& order_id, Clock::time_point deadline, std::shared_ptr<Exchange> exchange);
+  Added wait(const std::string& order_id, Clock::time_point deadline, std::shared_ptr<Exchange> exchange,
+             Visible visible = {});
   // Stops polling and answers everyone still waiting with their order's current state. Idempotent.
   void stop();
   size_t waiting() const;
@@ -42,6 +47,8 @@ class OrderWaiter {
     std::string order_id;
     Clock::time_point deadline;
     std::shared_ptr<Exchange> exchange;
+    Visible visible;
+    void answer(const std::string* order_json) const;  // nullptr: no such order
   };
   void run();
   // Answers each of `waiters` from one lookup of their current state.
