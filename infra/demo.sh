@@ -117,7 +117,8 @@ main() {
   done
   # The back-office signs in from the URL's fragment, which never reaches the server (or its logs).
   local token=${ORDERFLOW_ADMIN_TOKEN:-$(cat "$ORDERFLOW_STATE_DIR/admin-token" 2>/dev/null || true)}
-  local h=${storefront_key:+ -H 'Authorization: Bearer $storefront_key'}
+  local h=""
+  [[ -z $storefront_key ]] || h=" -H 'Authorization: Bearer $storefront_key'"
   cat <<EOF
 
 Try:

@@ -1,10 +1,9 @@
 #include "orderflow/digest.hpp"
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
+#include <openssl/sha.h>
 
-#include <stdexcept>
+#include <cstring>
 
 namespace orderflow {
 namespace {
@@ -18,22 +17,42 @@ int hex_digit(char c) {
 
 }  // namespace
 
+// OpenSSL's SHA-256 functions, not its EVP interface: OpenSSL 3 looks the algorithm up in its
+// providers on every EVP one-shot call (1.2 us for a SHA-256 of 50 bytes, 4 us for an HMAC on the 2-core
+// box, against 0.2 and 0.4 us here; both are on every authenticated request).
 Digest sha256(std::string_view data) {
   Digest out{};
-  unsigned int size = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &size, EVP_sha256(), nullptr) != 1 ||
-      size != out.size())
-    throw std::runtime_error("SHA-256 failed");
+  SHA256_CTX ctx;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(out.data(), &ctx);
   return out;
 }
 
+// RFC 2104: H((K ^ opad) || H((K ^ ipad) || data)), K padded (or first hashed) to the block size.
 Digest hmac_sha256(std::string_view key, std::string_view data) {
-  Digest out{};
-  unsigned int size = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out.data(), &size) == nullptr ||
-      size != out.size())
-    throw std::runtime_error("HMAC-SHA256 failed");
+  constexpr size_t kBlock = SHA256_CBLOCK;
+  unsigned char k[kBlock] = {};
+  if (key.size() > kBlock) {
+    const Digest hashed = sha256(key);
+    std::memcpy(k, hashed.data(), hashed.size());
+  } else {
+    std::memcpy(k, key.data(), key.size());
+  }
+  unsigned char pad[kBlock];
+  Digest inner{}, out{};
+  SHA256_CTX ctx;
+  for (size_t i = 0; i < kBlock; ++i) pad[i] = k[i] ^ 0x36;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, pad, kBlock);
+  SHA256_Update(&ctx, data.data(), data.size());
+  SHA256_Final(inner.data(), &ctx);
+  for (size_t i = 0; i < kBlock; ++i) pad[i] = k[i] ^ 0x5c;
+  SHA256_Init(&ctx);
+  SHA256_Update(&ctx, pad, kBlock);
+  SHA256_Update(&ctx, inner.data(), inner.size());
+  SHA256_Final(out.data(), &ctx);
+  OPENSSL_cleanse(k, sizeof k);
   return out;
 }
 
