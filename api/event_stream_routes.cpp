@@ -7,7 +7,6 @@
 #include <set>
 #include <variant>
 
-#include "admin_routes.hpp"
 #include "event_position.hpp"
 #include "event_tail.hpp"
 #include "orderflow/messages/message.hpp"
