@@ -1,18 +1,13 @@
 #pragma once
 // The back-office resource: PUT /v1/admin/stock/:sku {"on_hand": n} sets a SKU's units on hand
 // (AdjustStock to inventory.commands, keyed by sku so it is ordered with the SKU's reservations).
-// Every admin route requires `Authorization: Bearer <ORDERFLOW_ADMIN_TOKEN>`.
+// Like every route under /v1/admin/, it takes an admin key (the router's gate, access.hpp).
 #include "catalog_store.hpp"
 #include "command_replies.hpp"
 #include "orderflow/config.hpp"
 #include "router.hpp"
 
 namespace orderflow::api {
-
-// False (after answering 401 or 403) unless the request carries the admin token. Every admin route
-// starts with it.
-bool require_admin(const Pistache::Http::Request& request, const std::string& admin_token,
-                   Exchange& exchange);
 
 class AdminRoutes {
  public:

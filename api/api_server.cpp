@@ -53,6 +53,23 @@ constexpr std::chrono::milliseconds kDatabaseMaxWait(2000);
 constexpr size_t kMaxOrderWaiters = 10000;
 constexpr std::chrono::milliseconds kOrderWaiterRecheck(2000);
 
+// What an operator must know of how open this api is; keys themselves are never logged.
+void warn_about_access(const Config& c, const ApiKeys& keys) {
+  if (keys.required()) {
+    spdlog::info("{} API keys configured{}: every /v1 route takes a key", keys.size(),
+                 keys.has_admin_token() ? " (and the admin token)" : "");
+  } else {
+    spdlog::warn(
+        "no API keys configured (ORDERFLOW_API_KEYS_FILE, ORDERFLOW_API_KEYS): the order, cart "
+        "and product routes are open to anyone; admin routes {}",
+        keys.has_admin_token() ? "take the admin token" : "are disabled");
+  }
+  if (c.order_id_secret.empty())
+    spdlog::warn(
+        "ORDERFLOW_ORDER_ID_SECRET is not set: order ids can be computed from customer id and "
+        "Idempotency-Key");
+}
+
 }  // namespace
 
 struct ApiServer::Impl {
@@ -74,7 +91,8 @@ struct ApiServer::Impl {
   EventStreamRoutes events;
   AdminPageRoutes admin_page;
   DatabaseLane database_lane{kDatabaseThreads, kDatabaseQueue, kDatabaseMaxWait};
-  Router router{&database_lane};
+  Gate gate;
+  Router router{&database_lane, &gate};
   const std::string openapi = bundled_openapi();  // bundled once: a bad $ref stops the start
   ops::Checks ops_checks{{"kafka", [this] { return producer.reachable(std::chrono::milliseconds(1000)); }},
                          {"postgres", [this] { return store.reachable(); }}};
@@ -101,7 +119,9 @@ struct ApiServer::Impl {
         admin(c, replies, catalog),
         dead_letters(c),
         sales(c),
-        events(c, c.max_event_streams) {
+        events(c, c.max_event_streams),
+        gate(ApiKeys::from_config(c)) {
+    warn_about_access(c, gate.keys());
     orders.register_on(router);
     cart_routes.register_on(router);
     products.register_on(router);

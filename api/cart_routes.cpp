@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "access.hpp"
 #include "commands.hpp"
 #include "json_body.hpp"
 #include "orderflow/messages/limits.hpp"
@@ -87,8 +88,9 @@ void CartRoutes::checkout(const Pistache::Http::Request& request, const std::str
   if (!key) return;
   auto body = read_json_body(request, exchange, "http/checkout_cart", config_.max_body_bytes);
   if (!body) return;
+  if (!require_may_act_for(exchange, (*body)["customer_id"].GetString())) return;
   // As for POST /v1/orders: a retry with the same key names the same order, which the worker makes once.
-  auto command = commands::checkout_cart(cart_id, *body, *key);
+  auto command = commands::checkout_cart(cart_id, *body, *key, config_.order_id_secret);
   const std::string order_id = command.order_id;
   replies_.publish(std::move(command), exchange, order_accepted(order_id));
 }

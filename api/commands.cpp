@@ -12,10 +12,11 @@ std::string str(const rapidjson::Value& v, const char* name) {
 
 }  // namespace
 
-messages::PlaceOrder place_order(const rapidjson::Value& body, const std::string& idempotency_key) {
+messages::PlaceOrder place_order(const rapidjson::Value& body, const std::string& idempotency_key,
+                                 const std::string& order_id_secret) {
   messages::PlaceOrder m;
   m.customer_id = str(body, "customer_id");
-  m.order_id = order_id_for(m.customer_id, idempotency_key);
+  m.order_id = order_id_for(m.customer_id, idempotency_key, order_id_secret);
   m.idempotency_key = idempotency_key;
   for (const auto& line : body["lines"].GetArray()) {
     m.lines.push_back(messages::OrderLine{str(line, "sku"), line["quantity"].GetInt()});
@@ -38,9 +39,10 @@ messages::RemoveCartItem remove_cart_item(const std::string& cart_id, const std:
 }
 
 messages::CheckoutCart checkout_cart(const std::string& cart_id, const rapidjson::Value& body,
-                                     const std::string& idempotency_key) {
+                                     const std::string& idempotency_key, const std::string& order_id_secret) {
   const std::string customer = str(body, "customer_id");
-  return messages::CheckoutCart{cart_id, order_id_for(customer, idempotency_key), customer, idempotency_key};
+  return messages::CheckoutCart{cart_id, order_id_for(customer, idempotency_key, order_id_secret), customer,
+                                idempotency_key};
 }
 
 messages::AdjustStock adjust_stock(const std::string& sku, const rapidjson::Value& body) {

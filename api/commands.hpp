@@ -12,7 +12,9 @@ namespace orderflow::api::commands {
 
 // POST /v1/orders: the order id is derived from (customer, Idempotency-Key), so a retry names the
 // same order.
-messages::PlaceOrder place_order(const rapidjson::Value& body, const std::string& idempotency_key);
+// `order_id_secret`: Config::order_id_secret (see order_id_for).
+messages::PlaceOrder place_order(const rapidjson::Value& body, const std::string& idempotency_key,
+                                 const std::string& order_id_secret);
 // POST /v1/orders/{id}/cancel; `body` is null when the request has none.
 messages::CancelOrder cancel_order(const std::string& order_id, const rapidjson::Value* body);
 // POST /v1/carts/{cart_id}/items
@@ -21,7 +23,7 @@ messages::AddCartItem add_cart_item(const std::string& cart_id, const rapidjson:
 messages::RemoveCartItem remove_cart_item(const std::string& cart_id, const std::string& sku);
 // POST /v1/carts/{cart_id}/checkout
 messages::CheckoutCart checkout_cart(const std::string& cart_id, const rapidjson::Value& body,
-                                     const std::string& idempotency_key);
+                                     const std::string& idempotency_key, const std::string& order_id_secret);
 // PUT /v1/admin/stock/{sku}
 messages::AdjustStock adjust_stock(const std::string& sku, const rapidjson::Value& body);
 

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include "admin_auth.hpp"
 #include "orderflow/json.hpp"
 #include "orderflow/readers/dead_letters.hpp"
 #include "params.hpp"
@@ -18,7 +17,6 @@ void DeadLetterRoutes::register_on(Router& router) {
 }
 
 void DeadLetterRoutes::list(const Pistache::Http::Request& request, Exchange& exchange) const {
-  if (!require_admin(header(request, "Authorization"), config_.admin_token, exchange)) return;
   const auto limit = require_int_query(request, "limit", 1, kMaxLimit, kDefaultLimit, exchange);
   if (!limit) return;
   std::vector<readers::DeadLetter> letters;

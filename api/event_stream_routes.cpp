@@ -7,7 +7,6 @@
 #include <set>
 #include <variant>
 
-#include "admin_routes.hpp"
 #include "event_position.hpp"
 #include "event_tail.hpp"
 #include "orderflow/messages/message.hpp"
@@ -67,7 +66,6 @@ void EventStreamRoutes::register_on(Router& router) {
 }
 
 void EventStreamRoutes::open(const Pistache::Http::Request& http, Exchange& exchange) {
-  if (!require_admin(http, config_.admin_token, exchange)) return;
   Request request;
   if (const auto types = http.query().get("types")) {
     auto names = parse_types(*types);

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "caller.hpp"
+
 namespace orderflow::api {
 
 class Exchange {
@@ -23,6 +25,9 @@ class Exchange {
   void error(Pistache::Http::Code code, std::string_view error_code, std::string_view message,
              std::string_view field = {});
   Pistache::Http::ResponseWriter& writer() { return state_->response; }
+  // Who sent the request (set by the router's gate; a caller with no key and no namespace otherwise).
+  const Caller& caller() const { return state_->caller; }
+  void set_caller(Caller caller) { state_->caller = std::move(caller); }
   // A copy sharing the same reply: hand it to whatever answers later.
   std::shared_ptr<Exchange> share() const { return std::make_shared<Exchange>(*this); }
   // Hands the connection over to a caller that writes the whole response itself (an event stream,
@@ -45,6 +50,7 @@ class Exchange {
     std::string route;
     std::chrono::steady_clock::time_point started;
     std::atomic<bool> sent{false};
+    Caller caller;
   };
   std::shared_ptr<State> state_;
 };

@@ -4,6 +4,7 @@
 
 #include <set>
 
+#include "access.hpp"
 #include "commands.hpp"
 #include "json_body.hpp"
 #include "order_reply.hpp"
@@ -21,6 +22,23 @@ std::string conflict_body(std::string_view message, const std::string& status) {
   auto doc = *json::parse(json::error_body("conflict", message, "status"));
   doc.AddMember("status", rapidjson::Value(status.c_str(), doc.GetAllocator()), doc.GetAllocator());
   return json::to_string(doc);
+}
+
+// Whether the caller may see this order: another namespace's order is answered 404, as an order that
+// does not exist (a 403 would confirm that the id is an order). Parsed only for namespaced keys.
+bool may_see(const Caller& caller, const std::string& order_json) {
+  if (caller.customer_namespace.empty()) return true;
+  const auto doc = json::parse(order_json);
+  return doc && doc->HasMember("customer_id") && (*doc)["customer_id"].IsString() &&
+         caller.may_act_for((*doc)["customer_id"].GetString());
+}
+
+Visible visible_to(const Caller& caller) {
+  return [caller](const std::string& order_json) { return may_see(caller, order_json); };
+}
+
+void no_such_order(const std::string& order_id, Exchange& exchange) {
+  exchange.error(Code::Not_Found, "not_found", "no order " + order_id + " (yet)");
 }
 
 }  // namespace
@@ -59,18 +77,20 @@ void OrderRoutes::place(const Pistache::Http::Request& request, Exchange& exchan
     }
   }
 
-  auto command = commands::place_order(*body, *key);
+  if (!require_may_act_for(exchange, (*body)["customer_id"].GetString())) return;
+  auto command = commands::place_order(*body, *key, config_.order_id_secret);
   const std::string order_id = command.order_id;
   replies_.publish(std::move(command), exchange, order_accepted(order_id));
 }
 
 void OrderRoutes::reply_current(const std::string& order_id, Exchange& exchange) {
-  reply_read(order_id, store_.orders_json({order_id}, false), exchange);
+  reply_read(order_id, store_.orders_json({order_id}, false), exchange, visible_to(exchange.caller()));
 }
 
 void OrderRoutes::customer_orders(const Pistache::Http::Request& request, const std::string& customer_id,
                                   Exchange& exchange) {
   if (!require_cart_id(customer_id, "customer_id", exchange)) return;  // the same shape as a cart id
+  if (!require_may_act_for(exchange, customer_id)) return;
   const auto limit = require_int_query(request, "limit", 1, kMaxPageSize, kDefaultPageSize, exchange);
   if (!limit) return;
   const auto after = request.query().get("after");
@@ -99,10 +119,11 @@ void OrderRoutes::get(const Pistache::Http::Request& request, const std::string&
   // Decided already: answer now. Otherwise the waiter answers, from its own thread; this one is free.
   auto decided = store_.orders_json({order_id}, true);
   if (!decided.orders.empty()) {
-    reply_read(order_id, decided, exchange);
+    reply_read(order_id, decided, exchange, visible_to(exchange.caller()));
     return;
   }
-  switch (waiter_.wait(order_id, OrderWaiter::Clock::now() + std::chrono::seconds(*wait), exchange.share())) {
+  switch (waiter_.wait(order_id, OrderWaiter::Clock::now() + std::chrono::seconds(*wait), exchange.share(),
+                       visible_to(exchange.caller()))) {
     case OrderWaiter::Added::waiting:
       return;
     case OrderWaiter::Added::full:
@@ -124,20 +145,21 @@ void OrderRoutes::cancel(const Pistache::Http::Request& request, const std::stri
     body = read_json_body(request, exchange, "http/cancel_order", config_.max_body_bytes);
     if (!body) return;
   }
-  const auto status = store_.status(order_id);
-  if (!status) {
-    exchange.error(Code::Not_Found, "not_found", "no order " + order_id + " (yet)");
+  const auto head = store_.status(order_id);
+  if (!head || !exchange.caller().may_act_for(head->customer_id)) {
+    no_such_order(order_id, exchange);
     return;
   }
-  if (*status == "REJECTED" || *status == "CANCELLED") {
+  const std::string& status = head->status;
+  if (status == "REJECTED" || status == "CANCELLED") {
     exchange.reply(Code::Conflict,
-                   conflict_body("the order is " + *status + " already: it cannot be cancelled", *status));
+                   conflict_body("the order is " + status + " already: it cannot be cancelled", status));
     return;
   }
   replies_.publish(commands::cancel_order(order_id, body ? &*body : nullptr), exchange,
                    Accepted{json_object([&](json::Writer& w) {
                               json::put(w, "order_id", order_id);
-                              json::put(w, "status", *status);
+                              json::put(w, "status", status);
                               json::put(w, "cancel", "requested");
                             }),
                             "/v1/orders/" + order_id});

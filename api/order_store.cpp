@@ -100,12 +100,13 @@ bool OrderStore::is_cursor(const std::string& text) {
   return std::regex_match(text, shape);
 }
 
-std::optional<std::string> OrderStore::status(const std::string& order_id) const {
-  return db::read(orders_dsn_, [&](pqxx::connection& c) -> std::optional<std::string> {
+std::optional<OrderStore::Head> OrderStore::status(const std::string& order_id) const {
+  return db::read(orders_dsn_, [&](pqxx::connection& c) -> std::optional<Head> {
     pqxx::nontransaction tx(c);
-    const auto rows = tx.exec_params("SELECT status FROM orders.orders WHERE order_id = $1::uuid", order_id);
+    const auto rows =
+        tx.exec_params("SELECT status, customer_id FROM orders.orders WHERE order_id = $1::uuid", order_id);
     if (rows.empty()) return std::nullopt;
-    return rows[0][0].as<std::string>();
+    return Head{rows[0][0].as<std::string>(), rows[0][1].as<std::string>()};
   });
 }
 

@@ -35,8 +35,12 @@ class OrderStore {
                                      const std::optional<std::string>& cursor) const;
   // "<microseconds since the epoch>~<order id>": what a customer page's `next` looks like.
   static bool is_cursor(const std::string& text);
-  // The order's status in the orders context, or nullopt if it is not (yet) persisted.
-  std::optional<std::string> status(const std::string& order_id) const;
+  struct Head {
+    std::string status;
+    std::string customer_id;
+  };
+  // The order's status and customer in the orders context, or nullopt if it is not (yet) persisted.
+  std::optional<Head> status(const std::string& order_id) const;
   bool reachable() const;
 
  private:

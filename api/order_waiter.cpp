@@ -36,11 +36,11 @@ OrderWaiter::~OrderWaiter() {
 }
 
 OrderWaiter::Added OrderWaiter::wait(const std::string& order_id, Clock::time_point deadline,
-                                     std::shared_ptr<Exchange> exchange) {
+                                     std::shared_ptr<Exchange> exchange, Visible visible) {
   std::lock_guard lock(mutex_);
   if (stopping_) return Added::stopped;
   if (waiters_.size() >= max_waiters_) return Added::full;
-  waiters_.push_back(Waiter{order_id, deadline, std::move(exchange)});
+  waiters_.push_back(Waiter{order_id, deadline, std::move(exchange), std::move(visible)});
   metrics::set_order_waiters(waiters_.size());
   wake_.notify_one();
   return Added::waiting;
@@ -82,7 +82,7 @@ void OrderWaiter::answer_current(std::vector<Waiter> waiters) {
     }
     return;
   }
-  for (auto& w : waiters) reply_read(w.order_id, current, *w.exchange);
+  for (auto& w : waiters) reply_read(w.order_id, current, *w.exchange, w.visible);
 }
 
 void OrderWaiter::run() {
@@ -142,7 +142,7 @@ void OrderWaiter::run() {
     metrics::set_order_waiters(waiters_.size());
     lock.unlock();
 
-    for (auto& w : ready) reply_read(w.order_id, decided, *w.exchange);
+    for (auto& w : ready) reply_read(w.order_id, decided, *w.exchange, w.visible);
     answer_current(std::move(expired));
     lock.lock();
   }

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "exchange.hpp"
+#include "order_reply.hpp"
 #include "order_store.hpp"
 #include "view_notifications.hpp"
 
@@ -36,9 +37,14 @@ class OrderWaiter {
   OrderWaiter(const OrderWaiter&) = delete;
   OrderWaiter& operator=(const OrderWaiter&) = delete;
 
+  // Whether the waiter's client may see the order of this JSON (else it is answered 404, as if the
+  // order did not exist). Empty: it may.
+  using Visible = api::Visible;  // order_reply.hpp
+
   enum class Added { waiting, full, stopped };
   // Takes over answering `exchange` unless full or stopped (then the caller still owes the reply).
-  Added wait(const std::string& order_id, Clock::time_point deadline, std::shared_ptr<Exchange> exchange);
+  Added wait(const std::string& order_id, Clock::time_point deadline, std::shared_ptr<Exchange> exchange,
+             Visible visible = {});
   // Stops polling and answers everyone still waiting with their order's current state. Idempotent.
   void stop();
   size_t waiting() const;
@@ -48,6 +54,7 @@ class OrderWaiter {
     std::string order_id;
     Clock::time_point deadline;
     std::shared_ptr<Exchange> exchange;
+    Visible visible;
     bool fresh = true;  // not read since it was added
   };
   void run();

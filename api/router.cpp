@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <pqxx/except>
+#include <stdexcept>
 #include <string_view>
 
 namespace orderflow::api {
@@ -84,7 +85,14 @@ void busy(Exchange& exchange) {
 
 void Router::add(Pistache::Http::Method method, const std::string& pattern, RouteHandler handler,
                  Needs needs) {
-  routes_.push_back(Route{method, pattern, split_path(pattern), std::move(handler), needs});
+  std::optional<RouteAccess> access;
+  if (gate_ != nullptr) {
+    access = access_for(method, pattern);
+    if (!access)
+      throw std::logic_error(std::string(Pistache::Http::methodString(method)) + " " + pattern +
+                             " has no row in api/access.cpp: say who may call it");
+  }
+  routes_.push_back(Route{method, pattern, split_path(pattern), std::move(handler), needs, access});
 }
 
 void Router::dispatch(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) const {
@@ -96,6 +104,11 @@ void Router::dispatch(const Pistache::Http::Request& request, Pistache::Http::Re
     if (!match(route.segments, path, &params)) continue;
     if (route.method == request.method()) {
       Exchange exchange(std::move(response), route.pattern);
+      if (gate_ != nullptr) {
+        auto caller = gate_->admit(request, *route.access, exchange);
+        if (!caller) return;
+        exchange.set_caller(std::move(*caller));
+      }
       if (route.needs == Needs::no_database || lane_ == nullptr) {
         run_handler(route.handler, route.pattern, request, params, exchange);
         return;

@@ -4,7 +4,8 @@
 // Path parameters reach handlers percent-decoded. A handler that throws gets 500 (503 when PostgreSQL
 // is unreachable) without the exception's text: that goes to the log. Handlers run on the database lane
 // (see database_lane.hpp) unless registered as needing no database: Pistache's threads never wait on
-// PostgreSQL.
+// PostgreSQL. With a gate (access.hpp) every request is admitted by its route's row before its handler
+// runs, and the handler finds the caller on its exchange.
 #include <pistache/http.h>
 
 #include <functional>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "access.hpp"
 #include "database_lane.hpp"
 #include "exchange.hpp"
 
@@ -29,9 +31,11 @@ enum class Needs {
 
 class Router {
  public:
-  // Without a lane every handler runs on the request's thread (tests of routing alone).
-  explicit Router(DatabaseLane* lane = nullptr) : lane_(lane) {}
+  // Without a lane every handler runs on the request's thread (tests of routing alone); without a
+  // gate no request is checked.
+  explicit Router(DatabaseLane* lane = nullptr, const Gate* gate = nullptr) : lane_(lane), gate_(gate) {}
   // `pattern` segments starting with ':' capture a parameter. The pattern is the route's metrics label.
+  // With a gate, throws std::logic_error for a route that has no row in access.cpp.
   void add(Pistache::Http::Method method, const std::string& pattern, RouteHandler handler,
            Needs needs = Needs::database);
   void dispatch(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) const;
@@ -43,8 +47,10 @@ class Router {
     std::vector<std::string> segments;
     RouteHandler handler;
     Needs needs;
+    std::optional<RouteAccess> access;
   };
   DatabaseLane* lane_;
+  const Gate* gate_;
   std::vector<Route> routes_;
 };
 

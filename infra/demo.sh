@@ -16,6 +16,10 @@ here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
 api=http://127.0.0.1:$ORDERFLOW_API_PORT
 wait_timeout=${ORDERFLOW_DEMO_TIMEOUT:-30}
 run_id=$(date +%s)-$$ # part of every Idempotency-Key: each run makes new orders
+# The storefront's demo key (infra/pipeline.sh made it); none: an api without keys.
+storefront_key=$(demo_key storefront)
+auth=()
+[[ -z $storefront_key ]] || auth=(-H "Authorization: Bearer $storefront_key")
 
 # Filled by place_order, in order of placement.
 ids=() customers=() notes=()
@@ -33,7 +37,7 @@ json_field() {
 # LINES_JSON: '[{"sku":"SKU-1","quantity":2}]'.
 place_order() {
   local key=$1 customer=$2 lines=$3 note=${4:-} out code body id
-  out=$(curl -sS --max-time 10 -w '\n%{http_code}' -X POST "$api/v1/orders" \
+  out=$(curl -sS --max-time 10 "${auth[@]}" -w '\n%{http_code}' -X POST "$api/v1/orders" \
     -H 'Content-Type: application/json' -H "Idempotency-Key: $key" \
     --data "{\"customer_id\":\"$customer\",\"lines\":$lines}") || die "the api at $api does not answer (make up?)"
   code=${out##*$'\n'} body=${out%$'\n'*}
@@ -50,11 +54,11 @@ checkout_cart() {
   local cart=$1 customer=$2 key=$3 item out code body id
   shift 3
   for item in "$@"; do
-    code=$(curl -sS --max-time 10 -o /dev/null -w '%{http_code}' -X POST "$api/v1/carts/$cart/items" \
+    code=$(curl -sS --max-time 10 "${auth[@]}" -o /dev/null -w '%{http_code}' -X POST "$api/v1/carts/$cart/items" \
       -H 'Content-Type: application/json' --data "{\"sku\":\"${item%%:*}\",\"quantity\":${item##*:}}")
     [[ $code == 202 ]] || die "POST /v1/carts/$cart/items answered $code"
   done
-  out=$(curl -sS --max-time 10 -w '\n%{http_code}' -X POST "$api/v1/carts/$cart/checkout" \
+  out=$(curl -sS --max-time 10 "${auth[@]}" -w '\n%{http_code}' -X POST "$api/v1/carts/$cart/checkout" \
     -H 'Content-Type: application/json' -H "Idempotency-Key: $key" --data "{\"customer_id\":\"$customer\"}")
   code=${out##*$'\n'} body=${out%$'\n'*}
   [[ $code == 202 ]] || die "POST /v1/carts/$cart/checkout answered $code: $body"
@@ -64,7 +68,7 @@ checkout_cart() {
 }
 
 # order_json ID: the order as GET /v1/orders/ID returns it; fails on 404.
-order_json() { curl -fsS --max-time 5 "$api/v1/orders/$1" 2>/dev/null; }
+order_json() { curl -fsS --max-time 5 "${auth[@]}" "$api/v1/orders/$1" 2>/dev/null; }
 
 # wait_decided ID: until the saga decided the order (GET answers 200 with a status other than
 # PENDING), at most $wait_timeout s; the GET answer is left in $order.
@@ -113,19 +117,22 @@ main() {
   done
   # The back-office signs in from the URL's fragment, which never reaches the server (or its logs).
   local token=${ORDERFLOW_ADMIN_TOKEN:-$(cat "$ORDERFLOW_STATE_DIR/admin-token" 2>/dev/null || true)}
+  local h=""
+  [[ -z $storefront_key ]] || h=" -H 'Authorization: Bearer $storefront_key'"
   cat <<EOF
 
 Try:
   api:                $api
   the back-office:    $api/admin${token:+#token=$token}   (live orders, stock, sales, dead letters)
-  an order:           curl -s $api/v1/orders/${ids[0]}
-  place one:          curl -si -X POST $api/v1/orders -H 'Content-Type: application/json' \\
+  an order:           curl -s$h $api/v1/orders/${ids[0]}
+  place one:          curl -si$h -X POST $api/v1/orders -H 'Content-Type: application/json' \\
                         -H "Idempotency-Key: \$(date +%s%N)" -d '{"customer_id":"c1","lines":[{"sku":"MUG-LOGO","quantity":2}]}'
   api metrics:        $api/metrics
   worker metrics:
 ${worker_urls%$'\n'}
   Prometheus targets: http://127.0.0.1:$ORDERFLOW_PROMETHEUS_PORT/targets
-  the catalog:        curl -s $api/v1/products
+  the catalog:        curl -s$h $api/v1/products
+  API keys:           $ORDERFLOW_STATE_DIR/demo-keys (one per role; README "Roles and keys")
   the HTTP contract:  curl -s $api/openapi.json   (OpenAPI 3.1; topics: schemas/asyncapi.json)
   the commands topic: kcat -C -b $ORDERFLOW_KAFKA_BROKERS -t ${ORDERFLOW_TOPIC_PREFIX:-}orders.commands -e
   the order events:   kcat -C -b $ORDERFLOW_KAFKA_BROKERS -t ${ORDERFLOW_TOPIC_PREFIX:-}orders.events -e

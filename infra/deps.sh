@@ -24,7 +24,7 @@ trap cleanup EXIT
 packages=(
   build-essential cmake ninja-build pkg-config clang-format
   librdkafka-dev libpqxx-dev libpistache-dev rapidjson-dev prometheus-cpp-dev
-  libgtest-dev libgmock-dev libspdlog-dev libcli11-dev libfmt-dev uuid-dev
+  libgtest-dev libgmock-dev libspdlog-dev libcli11-dev libfmt-dev uuid-dev libssl-dev
   libbenchmark-dev
   postgresql-15 prometheus kcat wrk curl maven openjdk-17-jre-headless
   docker-compose iproute2 procps

@@ -131,6 +131,13 @@ show_log() { [[ -f $1 ]] && { log "last lines of $1:"; tail -n "${2:-40}" "$1" >
 # `CMD [DIR]`, DIR defaulting to $ORDERFLOW_STATE_DIR, made absolute.
 state_dir() { realpath -m -- "${1:-$ORDERFLOW_STATE_DIR}"; }
 
+# demo_key ROLE [DIR]: the demo API key of ROLE (storefront, partner, admin) that infra/pipeline.sh
+# made in DIR (default $ORDERFLOW_STATE_DIR)/demo-keys; $ORDERFLOW_API_KEY wins for storefront.
+demo_key() {
+  if [[ $1 == storefront && -n ${ORDERFLOW_API_KEY:-} ]]; then printf '%s\n' "$ORDERFLOW_API_KEY"; return; fi
+  awk -v role="$1" '$1 == role { print $2 }' "$(state_dir "${2:-}")/demo-keys" 2>/dev/null
+}
+
 # Installs the npm packages pinned by $2/package.json and package-lock.json into $1 with `npm ci`
 # (exactly the lock file, no install scripts), unless $1 was installed from that very lock file.
 # $3: npm's log file; $4: what is installed, for the messages.

@@ -9,6 +9,8 @@
 # stop: api first (it stops taking orders), then the workers (they finish
 # their batch); SIGKILL after $ORDERFLOW_STOP_TIMEOUT (20) s. Both idempotent.
 # The admin token: $ORDERFLOW_ADMIN_TOKEN, else DIR/admin-token (made once).
+# API keys: $ORDERFLOW_API_KEYS_FILE, else DIR/api-keys with a demo key per role (made once; the
+# keys themselves in DIR/demo-keys, printed at the start); order ids' secret: DIR/order-id-secret.
 # The binaries: $ORDERFLOW_BUILD_DIR (default: the repo's build/).
 set -euo pipefail
 here=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd -P)
@@ -92,11 +94,37 @@ launch() {
 admin_token() {
   if [[ -n ${ORDERFLOW_ADMIN_TOKEN:-} ]]; then return; fi
   if [[ ! -s $dir/admin-token ]]; then
-    (umask 077 && od -An -tx1 -N16 /dev/urandom | tr -d ' \n' >"$dir/admin-token.tmp")
+    (umask 077 && random_hex 16 >"$dir/admin-token.tmp")
     mv -f "$dir/admin-token.tmp" "$dir/admin-token"
   fi
   ORDERFLOW_ADMIN_TOKEN=$(<"$dir/admin-token")
   export ORDERFLOW_ADMIN_TOKEN
+}
+
+# random_hex N: N random bytes as hex.
+random_hex() { od -An -tx1 -N"$1" /dev/urandom | tr -d ' \n'; }
+
+# The demo keys (one per role) and the order id secret, unless the environment names its own.
+api_keys() {
+  if [[ -z ${ORDERFLOW_API_KEYS_FILE:-} ]]; then
+    if [[ ! -s $dir/api-keys || ! -s $dir/demo-keys ]]; then
+      local role secret keys="" hashed="# <key id> <role> [namespace] <sha256 hex of the secret>"$'\n'
+      for role in storefront partner admin; do
+        secret=$(random_hex 24)
+        keys+="$role demo-$role.$secret"$'\n'
+        hashed+="demo-$role $role$([[ $role == partner ]] && echo " demo-partner") $(printf %s "$secret" | sha256sum | cut -d' ' -f1)"$'\n'
+      done
+      (umask 077 && printf %s "$keys" >"$dir/demo-keys.tmp" && printf %s "$hashed" >"$dir/api-keys.tmp")
+      mv -f "$dir/demo-keys.tmp" "$dir/demo-keys"
+      mv -f "$dir/api-keys.tmp" "$dir/api-keys"
+    fi
+    export ORDERFLOW_API_KEYS_FILE=$dir/api-keys
+  fi
+  if [[ -z ${ORDERFLOW_ORDER_ID_SECRET:-} ]]; then
+    [[ -s $dir/order-id-secret ]] || (umask 077 && random_hex 32 >"$dir/order-id-secret")
+    ORDERFLOW_ORDER_ID_SECRET=$(<"$dir/order-id-secret")
+    export ORDERFLOW_ORDER_ID_SECRET
+  fi
 }
 
 # ctl SUBCOMMAND: run orderflow-ctl; its output goes to DIR/procs/ctl.log, and
@@ -121,6 +149,7 @@ start() {
   port_in_use "$ORDERFLOW_KAFKA_PORT" || die "no Kafka on 127.0.0.1:$ORDERFLOW_KAFKA_PORT: start it first (make up, or infra/kafka.sh start)"
   port_in_use "$ORDERFLOW_PG_PORT" || die "no PostgreSQL on 127.0.0.1:$ORDERFLOW_PG_PORT: start it first (make up, or infra/postgres.sh start)"
   admin_token
+  api_keys
   export ORDERFLOW_API_THREADS
   ctl create-topics
   ctl migrate
@@ -140,6 +169,10 @@ start() {
   "$here/prometheus.sh" targets "$dir" "${targets[@]}"
   log "Prometheus targets: ${targets[*]}"
   log "admin token: $ORDERFLOW_ADMIN_TOKEN"
+  if [[ -s $dir/demo-keys && $ORDERFLOW_API_KEYS_FILE == "$dir/api-keys" ]]; then
+    log "API keys (Authorization: Bearer <key>; digests in $dir/api-keys):"
+    while read -r role key; do log "  $role: $key"; done <"$dir/demo-keys"
+  fi
   log "back-office: http://127.0.0.1:$ORDERFLOW_API_PORT/admin#token=$ORDERFLOW_ADMIN_TOKEN"
 }
 

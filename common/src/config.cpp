@@ -60,6 +60,9 @@ Config Config::from_env() {
   read_number("ORDERFLOW_PRODUCE_TIMEOUT_MS", c.produce_timeout_ms);
   read_number("ORDERFLOW_MAX_BODY_BYTES", c.max_body_bytes);
   read_string("ORDERFLOW_ADMIN_TOKEN", c.admin_token);
+  read_string("ORDERFLOW_API_KEYS_FILE", c.api_keys_file);
+  read_string("ORDERFLOW_API_KEYS", c.api_keys);
+  read_string("ORDERFLOW_ORDER_ID_SECRET", c.order_id_secret);
   read_number("ORDERFLOW_MAX_EVENT_STREAMS", c.max_event_streams);
   read_string("ORDERFLOW_LOG_LEVEL", c.log_level);
   read_string("ORDERFLOW_LOG_FORMAT", c.log_format);
@@ -93,6 +96,9 @@ void Config::add_flags(CLI::App& app) {
   app.add_option("--max-body-bytes", max_body_bytes,
                  "Largest request body, else 413 (ORDERFLOW_MAX_BODY_BYTES)");
   app.add_option("--admin-token", admin_token, "Bearer token of the admin endpoints (ORDERFLOW_ADMIN_TOKEN)");
+  app.add_option("--api-keys-file", api_keys_file,
+                 "File of API keys: <id> <role> [namespace] <sha256 hex> per line (ORDERFLOW_API_KEYS_FILE)");
+  // No flag for ORDERFLOW_API_KEYS nor the order id secret: a command line is visible in ps.
   app.add_option("--max-event-streams", max_event_streams,
                  "Concurrent event streams of GET /v1/admin/events, 503 beyond (ORDERFLOW_MAX_EVENT_STREAMS)")
       ->check(CLI::Range(1u, 1000u));

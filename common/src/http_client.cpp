@@ -4,9 +4,11 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -23,6 +25,7 @@ Client::Client(Client&& other) noexcept
     : host_(std::move(other.host_)),
       port_(other.port_),
       timeout_(other.timeout_),
+      default_headers_(std::move(other.default_headers_)),
       fd_(other.fd_),
       parser_(std::move(other.parser_)) {
   other.fd_ = -1;
@@ -78,6 +81,16 @@ Response Client::post_json(std::string_view target, std::string_view body,
   return request("POST", target, body, headers);
 }
 
+void Client::set_default_header(std::string name, std::string value) {
+  for (auto& [k, v] : default_headers_) {
+    if (::strcasecmp(k.c_str(), name.c_str()) == 0) {
+      v = std::move(value);
+      return;
+    }
+  }
+  default_headers_.emplace_back(std::move(name), std::move(value));
+}
+
 Response Client::request(std::string_view method, std::string_view target, std::string_view body,
                          const std::vector<std::pair<std::string, std::string>>& headers) {
   Response r;
@@ -86,6 +99,12 @@ Response Client::request(std::string_view method, std::string_view target, std::
   req.append(method).append(" ").append(target).append(" HTTP/1.1\r\nHost: ").append(host_);
   req.append("\r\nConnection: keep-alive\r\n");
   for (const auto& [k, v] : headers) req.append(k).append(": ").append(v).append("\r\n");
+  for (const auto& [k, v] : default_headers_) {
+    const bool named = std::any_of(headers.begin(), headers.end(), [&name = k](const auto& h) {
+      return ::strcasecmp(h.first.c_str(), name.c_str()) == 0;
+    });
+    if (!named) req.append(k).append(": ").append(v).append("\r\n");
+  }
   req.append("Content-Length: ").append(std::to_string(body.size())).append("\r\n\r\n").append(body);
 
   // A kept-alive connection may have been closed by the server since: one fresh retry, only when

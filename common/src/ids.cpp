@@ -4,7 +4,10 @@
 #include <uuid/uuid.h>
 
 #include <chrono>
+#include <cstring>
 #include <ctime>
+
+#include "orderflow/digest.hpp"
 
 namespace orderflow {
 namespace {
@@ -35,9 +38,17 @@ std::string name_uuid(std::string_view name) {
   return unparse(u);
 }
 
-std::string order_id_for(std::string_view customer_id, std::string_view idempotency_key) {
+std::string order_id_for(std::string_view customer_id, std::string_view idempotency_key,
+                         std::string_view secret) {
   // Length-prefix the customer so ("a:b","c") and ("a","b:c") cannot collide.
-  return name_uuid(fmt::format("order:{}:{}:{}", customer_id.size(), customer_id, idempotency_key));
+  const std::string name = fmt::format("order:{}:{}:{}", customer_id.size(), customer_id, idempotency_key);
+  if (secret.empty()) return name_uuid(name);
+  const Digest mac = hmac_sha256(secret, name);
+  uuid_t u;
+  std::memcpy(u, mac.data(), sizeof u);
+  u[6] = static_cast<unsigned char>((u[6] & 0x0f) | 0x80);  // version 8: custom
+  u[8] = static_cast<unsigned char>((u[8] & 0x3f) | 0x80);  // variant 10xx (RFC 4122/9562)
+  return unparse(u);
 }
 
 bool is_uuid(std::string_view text) {

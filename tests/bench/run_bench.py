@@ -337,9 +337,25 @@ def wait_port(port, timeout=10):
     return False
 
 
-def run_wrk(args, url, script, seconds, extra_env=None, raw_name=None):
+def storefront_key():
+    """The storefront API key the api of `make up` takes ($ORDERFLOW_API_KEY, else the demo key
+    infra/pipeline.sh wrote to the state dir); "" for an api with no keys."""
+    if os.environ.get("ORDERFLOW_API_KEY"):
+        return os.environ["ORDERFLOW_API_KEY"]
+    keys = Path(env("ORDERFLOW_STATE_DIR", str(ROOT / ".run" / "local"))) / "demo-keys"
+    if keys.exists():
+        for line in keys.read_text().splitlines():
+            if line.startswith("storefront "):
+                return line.split()[1]
+    return ""
+
+
+def run_wrk(args, url, script, seconds, extra_env=None, raw_name=None, api=True):
     cmd = ["wrk", f"-t{args.wrk_threads}", f"-c{args.wrk_connections}", f"-d{seconds}s", "--timeout", "10s",
-           "-H", "Connection: keep-alive", "-s", str(script), url]
+           "-H", "Connection: keep-alive"]
+    if api and args.api_key:
+        cmd += ["-H", f"Authorization: Bearer {args.api_key}"]
+    cmd += ["-s", str(script), url]
     e = dict(os.environ)
     e.update(extra_env or {})
     out = subprocess.run(cmd, capture_output=True, text=True, env=e, timeout=seconds + 60)
@@ -380,7 +396,7 @@ def phase_bare(args):
         for i in range(args.runs):
             with RssSampler({"bare": {"pid": server.pid}}) as rss:
                 r = run_wrk(args, f"http://127.0.0.1:{port}/v1/orders", HERE / "wrk_keepalive.lua", args.bare_seconds,
-                            raw_name=f"bare-{i + 1}.txt")
+                            raw_name=f"bare-{i + 1}.txt", api=False)
             peak = max(peak, rss.peak.get("bare", 0.0))
             results.append(r)
             log(f"  bare run {i + 1}: {r['requests_per_s']:.0f} req/s, p50 {r['latency_ms']['p50']:.2f} ms, "
@@ -441,6 +457,8 @@ def run_loadgen(args, rate, seconds, name, mix="order=1", follow=True, run_id=No
     cmd = [str(args.bin_loadgen), "--port", str(args.api_port), "--rate", str(rate), "--duration", str(seconds),
            "--warmup", str(args.warmup), "--mix", mix, "--sku-prefix", "BENCH-", "--connections",
            str(args.loadgen_connections), "--json", str(out_json), "--run-id", run_id or f"{name}-{int(time.time())}"]
+    if args.api_key:
+        cmd += ["--api-key", args.api_key]
     if follow:
         cmd += ["--follow", "--follow-timeout", "30"]
     with open(args.raw / f"{name}.txt", "w") as f:
@@ -866,6 +884,7 @@ def main():
     if shutil.which("wrk") is None or shutil.which("psql") is None:
         sys.exit("bench: needs wrk and psql (make deps)")
     args.api_port = int(env("ORDERFLOW_API_PORT", "8080"))
+    args.api_key = storefront_key()
     args.api_threads = int(env("ORDERFLOW_API_THREADS", "2"))
     args.brokers = env("ORDERFLOW_KAFKA_BROKERS", "127.0.0.1:19092")
     args.pg_dsn = env("ORDERFLOW_PG_DSN", "host=127.0.0.1 port=55432 user=orderflow dbname=orderflow")

@@ -1,6 +1,7 @@
 // The back-office page in a real browser: Debian's chromium, headless, driven by playwright-core
 // (pinned, infra/browser-tools.sh). Run by browser_test against a live api with its workers:
-//   ORDERFLOW_URL, ORDERFLOW_ADMIN_TOKEN, ORDERFLOW_SKU (a product with stock), ORDERFLOW_SCREENSHOT
+//   ORDERFLOW_URL, ORDERFLOW_ADMIN_TOKEN, ORDERFLOW_API_KEY (a storefront key; none: no header),
+//   ORDERFLOW_SKU (a product with stock), ORDERFLOW_SCREENSHOT
 // Exits 0 when every check holds; prints what it checked and the screenshot's path.
 "use strict";
 const { chromium } = require("playwright-core");
@@ -11,6 +12,7 @@ const path = require("path");
 const base = process.env.ORDERFLOW_URL;
 const token = process.env.ORDERFLOW_ADMIN_TOKEN;
 const sku = process.env.ORDERFLOW_SKU;
+const storefrontKey = process.env.ORDERFLOW_API_KEY;
 const screenshot = process.env.ORDERFLOW_SCREENSHOT;
 const timeout = 30000;
 
@@ -66,7 +68,7 @@ async function main() {
     const placed = await fetch(base + "/v1/orders", {
       method: "POST",
       headers: { "Content-Type": "application/json", "Idempotency-Key": "browser-" + Date.now(),
-                 Connection: "keep-alive" },
+                 Connection: "keep-alive", ...(storefrontKey ? { Authorization: "Bearer " + storefrontKey } : {}) },
       body: JSON.stringify({ customer_id: "browser-test", lines: [{ sku, quantity: 1 }] }),
     });
     check(placed.status === 202, "order placed: " + placed.status);

@@ -34,8 +34,9 @@ test::Pipeline& pipeline() {
 
 // A second api with ONE Pistache thread and no admin token.
 test::Pipeline& single_thread() {
-  static test::Pipeline p(
-      test::Pipeline::Options{.api = true, .roles = {}, .env = {{"ORDERFLOW_API_THREADS", "1"}}});
+  // Without API keys too: how an api with none configured answers (WithoutAConfiguredToken...).
+  static test::Pipeline p(test::Pipeline::Options{
+      .api = true, .roles = {}, .env = {{"ORDERFLOW_API_THREADS", "1"}}, .api_keys = false});
   return p;
 }
 
@@ -377,7 +378,7 @@ TEST(WaitForOrder, ManyWaitersOnOneOrderAreAllAnswered) {
 TEST(WaitForOrder, AClientThatGivesUpDoesNotHurtTheApi) {
   const auto id = seed_order("PENDING");
   {
-    http::Client impatient("127.0.0.1", pipeline().api_port(), 300ms);
+    auto impatient = pipeline().client(0, 300ms);
     EXPECT_EQ(impatient.get("/v1/orders/" + id + "?wait=1").status, 0);  // timed out, connection closed
   }
   std::this_thread::sleep_for(1500ms);  // the waiter answers a connection that is gone
@@ -529,7 +530,7 @@ TEST(AdminStock, ZeroAndTheMaximumAreAccepted) {
 }
 
 TEST(AdminStock, MissingOrMalformedAuthorizationIs401WithAChallenge) {
-  auto c = pipeline().client();
+  auto c = pipeline().client_with_key("");
   const auto sku = new_sku();
   seed_product(sku, 10, 3);
   const auto before = commands_end();
@@ -572,7 +573,7 @@ TEST(AdminStock, WrongTokenIs403) {
 }
 
 TEST(AdminStock, AuthorizationComesBeforeAnythingElse) {
-  auto c = pipeline().client();
+  auto c = pipeline().client_with_key("");
   // An unknown sku and a bad body: still 401/403 first, so nothing is learnt without the token.
   EXPECT_EQ(
       c.request("PUT", "/v1/admin/stock/" + new_sku(), "nonsense", {{"Content-Type", "text/plain"}}).status,

@@ -26,6 +26,7 @@ TEST(BackOfficePage, ShowsAnOrderTurningConfirmedLive) {
       {{"NODE_PATH", node_path},
        {"ORDERFLOW_URL", "http://127.0.0.1:" + std::to_string(pipeline.api_port())},
        {"ORDERFLOW_ADMIN_TOKEN", "browser-secret"},
+       {"ORDERFLOW_API_KEY", pipeline.storefront_key()},
        {"ORDERFLOW_SKU", sku},
        {"ORDERFLOW_SCREENSHOT", screenshot}},
       std::chrono::seconds(180));

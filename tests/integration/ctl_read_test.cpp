@@ -230,7 +230,7 @@ TEST(DeadLetters, ReplayRefusesARecordWithoutItsSourceHeader) {
 
 TEST(DeadLettersApi, AnswersOnlyAdminsWithTheNewestDeadLetters) {
   const auto key = poison_record();
-  auto client = pipeline().client();
+  auto client = pipeline().client_with_key("");
   EXPECT_EQ(client.get("/v1/admin/dead-letters").status, 401);
   EXPECT_EQ(client.request("GET", "/v1/admin/dead-letters", {}, {{"Authorization", "Bearer wrong"}}).status,
             403);

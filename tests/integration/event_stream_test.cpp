@@ -158,10 +158,10 @@ TEST(EventStream, TypeFilterKeepsOnlyTheNamedTypes) {
 }
 
 TEST(EventStream, RequiresTheAdminToken) {
-  auto client = pipeline().client();
+  auto client = pipeline().client_with_key("");
   const auto none = client.get("/v1/admin/events?follow=false");
   EXPECT_EQ(none.status, 401) << none.body;
-  EXPECT_EQ(none.header("www-authenticate"), R"(Bearer realm="orderflow-admin")");
+  EXPECT_EQ(none.header("www-authenticate"), R"(Bearer realm="orderflow")");
   const auto wrong =
       client.request("GET", "/v1/admin/events?follow=false", {}, {{"Authorization", "Bearer not-the-token"}});
   EXPECT_EQ(wrong.status, 403) << wrong.body;

@@ -20,7 +20,7 @@ TEST(HungDatabase, OrdersAreAcceptedAndReadsAnswer503WhileThePostgresReadsHang) 
   test::seed_product(p.dsn(), "HUNG-1", 500, 10);
 
   // The producer connected and the topic's leaders known first: what is measured below is PostgreSQL.
-  http::Client warm("127.0.0.1", p.api_port(), 15s);
+  auto warm = p.client(0, 15s);
   ASSERT_TRUE(test::wait_until(
       [&] {
         return warm.post_json("/v1/orders",
@@ -42,13 +42,13 @@ TEST(HungDatabase, OrdersAreAcceptedAndReadsAnswer503WhileThePostgresReadsHang) 
   std::vector<std::future<http::Response>> reads;
   for (int i = 0; i < 8; ++i) {
     reads.push_back(std::async(std::launch::async, [&, i] {
-      http::Client c("127.0.0.1", p.api_port(), 90s);
+      auto c = p.client(0, 90s);
       return c.get("/v1/orders/" + order_id_for("hung", "k" + std::to_string(i)));
     }));
   }
   std::this_thread::sleep_for(1s);
 
-  http::Client client("127.0.0.1", p.api_port(), 15s);
+  auto client = p.client(0, 15s);
   const auto placed =
       client.post_json("/v1/orders", R"({"customer_id":"hung","lines":[{"sku":"HUNG-1","quantity":1}]})",
                        {{"Idempotency-Key", "while-hung"}});

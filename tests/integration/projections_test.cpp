@@ -240,7 +240,8 @@ TEST(Projections, TheApiListsACustomersOrdersAndTheSalesAsPlaced) {
             confirmed)
       << sales.body;
   EXPECT_GT(doc["minutes"].Size(), 0u);
-  EXPECT_EQ(c.get("/v1/admin/sales").status, 401);
+  EXPECT_EQ(p.client_with_key("").get("/v1/admin/sales").status, 401);
+  EXPECT_EQ(c.get("/v1/admin/sales").status, 403) << "a storefront key";
   const auto bad = c.request("GET", "/v1/admin/sales?from=yesterday", "",
                              {{"Authorization", std::string("Bearer ") + kAdminToken}});
   EXPECT_EQ(bad.status, 400) << bad.body;

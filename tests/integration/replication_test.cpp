@@ -41,10 +41,10 @@ struct Post {
 // POSTs at a bounded rate from a few clients until stopped; every answer is kept.
 class OrderStream {
  public:
-  OrderStream(uint16_t port, int clients, std::chrono::milliseconds every) {
+  OrderStream(const orderflow::test::Pipeline& pipeline, int clients, std::chrono::milliseconds every) {
     for (int c = 0; c < clients; ++c) {
-      threads_.emplace_back([this, port, c, every] {
-        orderflow::http::Client client("127.0.0.1", port, 10s);
+      threads_.emplace_back([this, &pipeline, c, every] {
+        auto client = pipeline.client(0, 10s);
         auto next = Clock::now();
         for (int i = 0; !stop_; ++i) {
           Post p;
@@ -141,7 +141,7 @@ TEST(Replication, A202SurvivesABrokerAndTooFewReplicasGive503) {
                    .status == 202;
       },
       30s, 200ms));
-  OrderStream stream(p.api_port(), 4, 200ms);  // ~20 POSTs/s
+  OrderStream stream(p, 4, 200ms);  // ~20 POSTs/s
   std::this_thread::sleep_for(5s);
   const auto t_kill = Clock::now();
   cluster.run("kill", {"broker-2"}, 30s);

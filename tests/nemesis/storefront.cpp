@@ -63,8 +63,11 @@ void Storefront::note_accepted(std::string order_id) {
 void Storefront::run_client(int index) {
   std::mt19937_64 rng(options_.seed * 1000003 + static_cast<uint64_t>(index));
   std::vector<std::unique_ptr<http::Client>> apis;
-  for (auto port : options_.api_ports)
+  for (auto port : options_.api_ports) {
     apis.push_back(std::make_unique<http::Client>("127.0.0.1", port, options_.request_timeout));
+    // The admin key may call every route (the pipeline's api requires a key on each).
+    apis.back()->set_default_header("Authorization", "Bearer " + options_.admin_token);
+  }
   const auto every = std::chrono::duration<double>(options_.clients / options_.requests_per_second);
   auto next = std::chrono::steady_clock::now();
   const std::string me = options_.customer_prefix + "-" + std::to_string(index);

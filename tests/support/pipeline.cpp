@@ -7,6 +7,8 @@
 
 #include "inventory/stock_seed.hpp"
 #include "orderflow/databases.hpp"
+#include "orderflow/digest.hpp"
+#include "orderflow/ids.hpp"
 #include "orderflow/kafka.hpp"
 #include "orderflow/pg.hpp"
 #include "orderflow/topics.hpp"
@@ -48,6 +50,7 @@ Pipeline::Pipeline(Options options) : options_(std::move(options)) {
   for (const auto& role : options_.roles) {
     for (int i = 0; i < options_.instances; ++i) start_worker(role, i);
   }
+  if (options_.api_keys) make_api_keys();
   if (options_.api) {
     for (int i = 0; i < options_.apis; ++i) {
       const std::string name = i == 0 ? "api" : "api-" + std::to_string(i);
@@ -57,6 +60,29 @@ Pipeline::Pipeline(Options options) : options_(std::move(options)) {
       wait_ready(api_ports_[i], *apis_.back());
     }
   }
+}
+
+void Pipeline::make_api_keys() {
+  // Secrets of this run only; the api gets their digests, as an operator's key file holds them.
+  auto key = [&](const std::string& id, const std::string& role, const std::string& ns) {
+    const std::string secret = random_uuid();
+    api_keys_ += id + " " + role + " " + ns + " " + to_hex(sha256(secret)) + ";";
+    return id + "." + secret;
+  };
+  storefront_key_ = key("test-storefront", "storefront", "");
+  partner_key_ = key("test-partner", "partner", kPartnerNamespace);
+  admin_key_ = key("test-admin", "admin", "");
+}
+
+http::Client Pipeline::client(size_t i, std::chrono::milliseconds timeout) const {
+  return client_with_key(storefront_key_, i, timeout);
+}
+
+http::Client Pipeline::client_with_key(const std::string& key, size_t i,
+                                       std::chrono::milliseconds timeout) const {
+  http::Client c("127.0.0.1", api_port(i), timeout);
+  if (!key.empty()) c.set_default_header("Authorization", "Bearer " + key);
+  return c;
 }
 
 Pipeline::~Pipeline() {
@@ -78,6 +104,7 @@ std::map<std::string, std::string> Pipeline::env_for(uint16_t metrics_port, uint
       // the broker, so 10 s is safe here.
       {"ORDERFLOW_SESSION_TIMEOUT_MS", "10000"},
   };
+  if (!api_keys_.empty()) env["ORDERFLOW_API_KEYS"] = api_keys_;
   for (const auto& [k, v] : options_.env) env[k] = v;
   return env;
 }

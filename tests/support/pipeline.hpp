@@ -1,6 +1,7 @@
 #pragma once
 // A private orderflow for one test binary on the run's shared stack: its own database, its own topic
 // and group prefix, its own api and worker processes on free ports. Tests in it use their own ids.
+#include <chrono>
 #include <map>
 #include <memory>
 #include <string>
@@ -25,6 +26,9 @@ class Pipeline {
     // Run against this existing database and topic prefix (e.g. a restored backup's) instead of new ones.
     std::string attach_database = {};
     std::string attach_prefix = {};
+    // API keys of each role (storefront, partner of namespace "partner", admin) in the api's
+    // ORDERFLOW_API_KEYS; client() sends the storefront key. False: an api with no keys (open routes).
+    bool api_keys = true;
   };
   explicit Pipeline(Options options);
   Pipeline() : Pipeline(Options{}) {}
@@ -35,7 +39,16 @@ class Pipeline {
   const std::string& dsn() const { return config_.pg_dsn; }
   std::string topic(const std::string& base) const { return config_.topic(base); }
   uint16_t api_port(size_t i = 0) const { return api_ports_.at(i); }
-  http::Client client(size_t i = 0) const { return http::Client("127.0.0.1", api_port(i)); }
+  // A client of api `i` that sends the storefront key (when the pipeline has keys).
+  http::Client client(size_t i = 0, std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
+  // A client of api `i` that sends `key` (`Authorization: Bearer`), or none when `key` is empty.
+  http::Client client_with_key(const std::string& key, size_t i = 0,
+                               std::chrono::milliseconds timeout = std::chrono::seconds(30)) const;
+  // The keys the api takes, as a client presents them ("" without api_keys).
+  const std::string& storefront_key() const { return storefront_key_; }
+  const std::string& partner_key() const { return partner_key_; }
+  const std::string& admin_key() const { return admin_key_; }
+  static constexpr const char* kPartnerNamespace = "partner";
 
   Process& api(size_t i = 0) { return *apis_.at(i); }
   size_t api_count() const { return apis_.size(); }
@@ -72,6 +85,7 @@ class Pipeline {
  private:
   std::map<std::string, std::string> env_for(uint16_t metrics_port, uint16_t api_port = 0) const;
   void wait_ready(uint16_t port, Process& p);
+  void make_api_keys();
 
   Options options_;
   Config config_;
@@ -80,6 +94,8 @@ class Pipeline {
   std::vector<std::unique_ptr<Process>> apis_;
   std::map<std::string, std::vector<std::unique_ptr<Process>>> workers_;
   std::map<std::string, std::vector<uint16_t>> metrics_ports_;
+  std::string storefront_key_, partner_key_, admin_key_;
+  std::string api_keys_;  // their ORDERFLOW_API_KEYS lines
 };
 
 }  // namespace orderflow::test

@@ -38,6 +38,34 @@ TEST(OrderId, IsCanonicalVersion5Uuid) {
   EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;  // variant bits 10xx
 }
 
+TEST(SecretOrderId, IsDeterministicForOneSecret) {
+  EXPECT_EQ(order_id_for("c1", "k1", "s3cret"), order_id_for("c1", "k1", "s3cret"));
+}
+
+TEST(SecretOrderId, MatchesPinnedHmacValue) {
+  // HMAC-SHA256("s3cret", "order:2:c1:k1") = d168a5689810... (Python's hmac), with the version nibble
+  // set to 8 and the variant to 10xx: ids are retried against, they must not change across releases.
+  EXPECT_EQ(order_id_for("c1", "k1", "s3cret"), "d168a568-9810-88e0-b042-ea52efc4f37c");
+}
+
+TEST(SecretOrderId, DependsOnTheSecret) {
+  EXPECT_NE(order_id_for("c1", "k1", "s3cret"), order_id_for("c1", "k1", "other"));
+  EXPECT_NE(order_id_for("c1", "k1", "s3cret"), order_id_for("c1", "k1"));
+}
+
+TEST(SecretOrderId, DiffersPerCustomerAndKeyWithoutCollisions) {
+  EXPECT_NE(order_id_for("c1", "k1", "s"), order_id_for("c2", "k1", "s"));
+  EXPECT_NE(order_id_for("c1", "k1", "s"), order_id_for("c1", "k2", "s"));
+  EXPECT_NE(order_id_for("a:b", "c", "s"), order_id_for("a", "b:c", "s"));
+}
+
+TEST(SecretOrderId, IsCanonicalVersion8Uuid) {
+  const std::string id = order_id_for("customer-7", "key-42", "s3cret");
+  ASSERT_TRUE(is_uuid(id)) << id;
+  EXPECT_EQ(id[14], '8') << id;
+  EXPECT_NE(std::string("89ab").find(id[19]), std::string::npos) << id;
+}
+
 TEST(IsUuid, AcceptsLowercaseCanonical) {
   EXPECT_TRUE(is_uuid("123e4567-e89b-42d3-a456-426614174000"));
 }

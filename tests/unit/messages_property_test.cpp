@@ -464,7 +464,7 @@ TEST_F(MessageProperty, ValidPlaceOrderBodiesTravelIntact) {
     const std::string key = gen().valid(rules().idempotency_key);
     const auto doc = parse_body(body);
     ASSERT_TRUE(BodyIsValid("http/place_order", doc)) << "iteration " << i << "\n" << body;
-    const PlaceOrder cmd = commands::place_order(doc, key);
+    const PlaceOrder cmd = commands::place_order(doc, key, "");
     ASSERT_EQ(cmd.customer_id, customer) << "iteration " << i;
     ASSERT_EQ(cmd.idempotency_key, key) << "iteration " << i;
     ASSERT_EQ(cmd.order_id, orderflow::order_id_for(customer, key)) << "iteration " << i;
@@ -526,7 +526,7 @@ TEST_F(MessageProperty, ValidCheckoutCartBodiesTravelIntact) {
     const std::string body = object_body("customer_id", customer);
     const auto doc = parse_body(body);
     ASSERT_TRUE(BodyIsValid("http/checkout_cart", doc)) << "iteration " << i << "\n" << body;
-    const CheckoutCart cmd = commands::checkout_cart(cart, doc, key);
+    const CheckoutCart cmd = commands::checkout_cart(cart, doc, key, "");
     ASSERT_EQ(cmd, (CheckoutCart{cart, orderflow::order_id_for(customer, key), customer, key}))
         << "iteration " << i;
     ASSERT_TRUE(TravelsIntact(cmd)) << "iteration " << i << "\ncart: " << cart << "\nbody: " << body

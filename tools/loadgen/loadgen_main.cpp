@@ -39,6 +39,7 @@ int main(int argc, char** argv) {
   using namespace orderflow::loadgen;
   Options o;
   if (const char* port = std::getenv("ORDERFLOW_API_PORT")) o.port = static_cast<uint16_t>(std::atoi(port));
+  if (const char* key = std::getenv("ORDERFLOW_API_KEY")) o.api_key = key;
   std::string mix = "cart_add=20,checkout=5,order=60,status=10,cancel=5";
   std::string skus_flag;
   std::string sku_prefix;
@@ -51,6 +52,8 @@ int main(int argc, char** argv) {
   CLI::App app{"orderflow-loadgen: drive the orderflow HTTP api like a storefront and report latency"};
   app.add_option("--host", o.host, "api address (IPv4)")->capture_default_str();
   app.add_option("--port", o.port, "api port (default: $ORDERFLOW_API_PORT or 8080)")->capture_default_str();
+  app.add_option("--api-key", o.api_key,
+                 "a storefront API key (default: $ORDERFLOW_API_KEY; none: no header)");
   app.add_option(
          "-r,--rate", o.rate,
          "requests/s of the mix, on a fixed schedule (open model: latency from the intended send time); "
@@ -115,7 +118,7 @@ int main(int argc, char** argv) {
     if (!skus_flag.empty()) {
       skus = split_skus(skus_flag);
     } else {
-      skus = fetch_catalog(o.host, o.port, sku_prefix);
+      skus = fetch_catalog(o.host, o.port, o.api_key, sku_prefix);
       if (skus.empty()) {
         throw std::runtime_error(fmt::format("the api's catalog has no SKU{} (seed one, or pass --skus)",
                                              sku_prefix.empty() ? "" : " starting with " + sku_prefix));

@@ -31,7 +31,12 @@ struct Config {
   unsigned api_threads = 2;
   unsigned produce_timeout_ms = 5000;  // the api answers 503 when Kafka has not confirmed by then
   size_t max_body_bytes = 64 * 1024;
-  std::string admin_token;
+  std::string admin_token;  // also an admin API key (see api/api_keys.hpp)
+  // API keys: a file of lines `<id> <role> [namespace] <sha256 hex of the secret>`, and/or the same
+  // lines in the environment, separated by ';'. None at all: the public routes need no key.
+  std::string api_keys_file;
+  std::string api_keys;
+  std::string order_id_secret;  // HMAC key of order ids (ids.hpp); empty: computable UUIDv5 ids
   unsigned max_event_streams =
       8;  // concurrent GET /v1/admin/events streams (a thread and a Kafka reader each)
   std::string log_level = "info";

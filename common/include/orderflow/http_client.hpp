@@ -37,6 +37,8 @@ class Client {
   Response request(std::string_view method, std::string_view target, std::string_view body = {},
                    const std::vector<std::pair<std::string, std::string>>& headers = {});
   Response get(std::string_view target) { return request("GET", target); }
+  // Sent on every request unless the request names the same header (e.g. an API key's Authorization).
+  void set_default_header(std::string name, std::string value);
   // POST with Content-Type: application/json.
   Response post_json(std::string_view target, std::string_view body,
                      std::vector<std::pair<std::string, std::string>> headers = {});
@@ -49,6 +51,7 @@ class Client {
   std::string host_;
   uint16_t port_;
   std::chrono::milliseconds timeout_;
+  std::vector<std::pair<std::string, std::string>> default_headers_;
   int fd_ = -1;
   ResponseParser parser_;  // also keeps bytes read past the previous response
 };

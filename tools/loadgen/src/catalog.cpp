@@ -9,8 +9,10 @@
 
 namespace orderflow::loadgen {
 
-std::vector<std::string> fetch_catalog(const std::string& host, uint16_t port, const std::string& prefix) {
+std::vector<std::string> fetch_catalog(const std::string& host, uint16_t port, const std::string& api_key,
+                                       const std::string& prefix) {
   http::Client client(host, port, std::chrono::seconds(10));
+  if (!api_key.empty()) client.set_default_header("Authorization", "Bearer " + api_key);
   std::vector<std::string> skus;
   std::string after;
   for (int page = 0; page < 100000; ++page) {

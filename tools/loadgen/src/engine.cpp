@@ -128,6 +128,7 @@ class Worker {
     if (o.count > 0) to_generate_ = o.count / n + (index < o.count % n ? 1 : 0);
     if (o.rate > 0) scheduler_.emplace(o.rate, start, n, index);
     host_header_ = fmt::format("{}:{}", o.host, o.port);
+    if (!o.api_key.empty()) auth_header_ = "Authorization: Bearer " + o.api_key + "\r\n";
     carts_.resize(std::max(1u, o.carts));
     for (auto& c : carts_) renew_cart(c);
     recent_.reserve(kRecentOrders);
@@ -183,8 +184,8 @@ class Worker {
 
   void begin_request(std::string& out, std::string_view method, std::string_view target) {
     out.clear();
-    fmt::format_to(std::back_inserter(out), "{} {} HTTP/1.1\r\nHost: {}\r\nConnection: keep-alive\r\n",
-                   method, target, host_header_);
+    fmt::format_to(std::back_inserter(out), "{} {} HTTP/1.1\r\nHost: {}\r\nConnection: keep-alive\r\n{}",
+                   method, target, host_header_, auth_header_);
   }
   static void end_request(std::string& out, std::string_view body) {
     if (!body.empty()) out += "Content-Type: application/json\r\n";
@@ -243,6 +244,7 @@ class Worker {
   int timer_ = -1;
   sockaddr_in addr_{};
   std::string host_header_;
+  std::string auth_header_;  // "Authorization: Bearer <key>\r\n", or empty
   std::vector<std::unique_ptr<Conn>> conns_;
   std::vector<Conn*> idle_main_;
   std::vector<Conn*> idle_follow_;

@@ -22,7 +22,8 @@ namespace orderflow::loadgen {
 struct Options {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
-  double rate = 0;  // requests/s of the mix over all threads; 0 = max throughput
+  std::string api_key;  // sent as `Authorization: Bearer` on every request unless empty
+  double rate = 0;      // requests/s of the mix over all threads; 0 = max throughput
   unsigned connections = 64;
   unsigned threads = 1;
   double duration_seconds = 10;  // measured, after the warm-up; unused when count > 0
