@@ -111,20 +111,24 @@ void EventStreamRoutes::open(const Pistache::Http::Request& http, Exchange& exch
   }
   auto& stream = streams_.emplace_back();
   stream.thread = std::thread([this, request = std::move(request), exchange, &stream]() mutable {
+    std::unique_ptr<EventTail> tail;
     try {
-      run(std::move(request), exchange);
+      run(std::move(request), exchange, tail);
     } catch (const std::exception& e) {
       spdlog::error("event stream: {}", e.what());
       exchange.error(Code::Service_Unavailable, "kafka_unavailable", "the event topics cannot be read now");
     }
+    // The client's stream is over: its slot is free for the client's next one (a resume comes at once).
     stream.done = true;
+    tail.reset();
   });
 }
 
-void EventStreamRoutes::run(Request request, Exchange& exchange) {
+void EventStreamRoutes::run(Request request, Exchange& exchange, std::unique_ptr<EventTail>& reader) {
   std::vector<std::string> topics;
   for (const auto name : kTailedTopics) topics.push_back(config_.topic(std::string(name)));
-  EventTail tail(config_.kafka_brokers, topics);
+  reader = std::make_unique<EventTail>(config_.kafka_brokers, topics);
+  auto& tail = *reader;
 
   EventPosition position;
   if (request.last_event_id) {

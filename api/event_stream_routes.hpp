@@ -18,9 +18,11 @@
 #include <atomic>
 #include <chrono>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <thread>
 
+#include "event_tail.hpp"
 #include "exchange.hpp"
 #include "orderflow/config.hpp"
 #include "router.hpp"
@@ -43,7 +45,9 @@ class EventStreamRoutes {
  private:
   struct Request;  // what a stream was asked for, checked
   void open(const Pistache::Http::Request& request, Exchange& exchange);
-  void run(Request request, Exchange& exchange);
+  // Streams until the end; leaves the Kafka reader in `tail`, for the caller to close after it freed the
+  // stream's slot (closing a consumer can take a while, and the client is done by then).
+  void run(Request request, Exchange& exchange, std::unique_ptr<EventTail>& tail);
   void reap_finished();  // joins the threads of the streams that ended
 
   struct Stream {

@@ -172,6 +172,11 @@ std::string seed_order(const std::string& customer, const std::string& status) {
                  "INSERT INTO orders.orders (order_id, customer_id, idempotency_key, status, total_cents, "
                  "placed_at) VALUES ('" +
                      id + "', '" + customer + "', 'k', '" + status + "', 100, now())");
+  // GETs read the projections' view of it (no projections worker runs here).
+  test::sql_exec(pipeline().dsn(),
+                 "INSERT INTO views.orders (order_id, customer_id, status, total_cents, version, placed_at,"
+                 " updated_at) VALUES ('" +
+                     id + "', '" + customer + "', '" + status + "', 100, 1, now(), now())");
   return id;
 }
 
