@@ -6,6 +6,7 @@
 
 #include "exchange.hpp"
 #include "params.hpp"
+#include "text_header.hpp"
 
 namespace orderflow::api {
 
@@ -14,17 +15,7 @@ using Pistache::Http::Method;
 
 namespace {
 
-// Pistache 0.0.5 does not send headers added with addRaw, and has no WWW-Authenticate class: a typed
-// header of our own is written like its built-in ones.
-class WwwAuthenticate : public Pistache::Http::Header::Header {
- public:
-  NAME("WWW-Authenticate")
-  explicit WwwAuthenticate(std::string value) : value_(std::move(value)) {}
-  void write(std::ostream& os) const override { os << value_; }
-
- private:
-  std::string value_;
-};
+ORDERFLOW_TEXT_HEADER(WwwAuthenticate, "WWW-Authenticate")
 
 constexpr bool kOpen = true;
 constexpr bool kKey = false;

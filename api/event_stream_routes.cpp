@@ -113,18 +113,18 @@ void EventStreamRoutes::open(const Pistache::Http::Request& http, Exchange& exch
   stream.thread = std::thread([this, request = std::move(request), exchange, &stream]() mutable {
     std::unique_ptr<EventTail> tail;
     try {
-      run(std::move(request), exchange, tail);
+      run(std::move(request), exchange, tail, stream.done);
     } catch (const std::exception& e) {
       spdlog::error("event stream: {}", e.what());
       exchange.error(Code::Service_Unavailable, "kafka_unavailable", "the event topics cannot be read now");
     }
-    // The client's stream is over: its slot is free for the client's next one (a resume comes at once).
-    stream.done = true;
+    stream.done = true;  // also when it failed before streaming
     tail.reset();
   });
 }
 
-void EventStreamRoutes::run(Request request, Exchange& exchange, std::unique_ptr<EventTail>& reader) {
+void EventStreamRoutes::run(Request request, Exchange& exchange, std::unique_ptr<EventTail>& reader,
+                            std::atomic<bool>& over) {
   std::vector<std::string> topics;
   for (const auto name : kTailedTopics) topics.push_back(config_.topic(std::string(name)));
   reader = std::make_unique<EventTail>(config_.kafka_brokers, topics);
@@ -190,6 +190,7 @@ void EventStreamRoutes::run(Request request, Exchange& exchange, std::unique_ptr
     if (request.limit > 0 && ++sent >= request.limit) break;
   }
   connection.finish();
+  over = true;
   if (!connection.drain(std::chrono::seconds(1))) spdlog::debug("event stream: last writes not confirmed");
 }
 

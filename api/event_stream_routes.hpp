@@ -45,9 +45,10 @@ class EventStreamRoutes {
  private:
   struct Request;  // what a stream was asked for, checked
   void open(const Pistache::Http::Request& request, Exchange& exchange);
-  // Streams until the end; leaves the Kafka reader in `tail`, for the caller to close after it freed the
-  // stream's slot (closing a consumer can take a while, and the client is done by then).
-  void run(Request request, Exchange& exchange, std::unique_ptr<EventTail>& tail);
+  // Streams until the end and sets `over` as soon as the client has its last byte: the slot is free
+  // then, not after the last writes are confirmed or the Kafka reader left in `tail` is closed (either
+  // can take a while, and a client resuming at once must not get 503).
+  void run(Request request, Exchange& exchange, std::unique_ptr<EventTail>& tail, std::atomic<bool>& over);
   void reap_finished();  // joins the threads of the streams that ended
 
   struct Stream {

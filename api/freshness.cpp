@@ -1,6 +1,7 @@
 #include "freshness.hpp"
 
 #include "exchange.hpp"
+#include "orderflow/pg.hpp"
 #include "text_header.hpp"
 
 namespace orderflow::api {
@@ -11,9 +12,8 @@ ORDERFLOW_TEXT_HEADER(ProjectionAsOf, "Projection-As-Of")
 
 }  // namespace
 
-const char* const kFreshnessColumn =
-    "(SELECT coalesce(sum(next_offset), 0)::text || ' ' || coalesce(to_char(max(last_event_at) AT TIME ZONE"
-    " 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"'), '') FROM views.progress)";
+const std::string kFreshnessColumn = "(SELECT coalesce(sum(next_offset), 0)::text || ' ' || coalesce(" +
+                                     pg::iso8601_utc("max(last_event_at)") + ", '') FROM views.progress)";
 
 Freshness freshness_from(const std::string& column) {
   Freshness f;
@@ -21,6 +21,10 @@ Freshness freshness_from(const std::string& column) {
   f.position = std::stoll(column.substr(0, space));
   if (space != std::string::npos) f.as_of = column.substr(space + 1);
   return f;
+}
+
+Freshness read_freshness(pqxx::transaction_base& tx) {
+  return freshness_from(tx.exec("SELECT " + kFreshnessColumn)[0][0].as<std::string>());
 }
 
 void add_freshness_headers(Exchange& exchange, const Freshness& f) {

@@ -4,6 +4,7 @@
 // sum over the partitions of orders.events and inventory.events of their next offset; it only grows),
 // Projection-As-Of the time of the newest event applied (absent while the views are empty).
 #include <cstdint>
+#include <pqxx/pqxx>
 #include <string>
 
 namespace orderflow::api {
@@ -16,8 +17,10 @@ struct Freshness {
 };
 
 // A SQL expression of one text column, "<position> <as_of>", read in the same statement as the data.
-extern const char* const kFreshnessColumn;
+extern const std::string kFreshnessColumn;
 Freshness freshness_from(const std::string& column);
+// The freshness alone, for a read whose data query found no row to carry it.
+Freshness read_freshness(pqxx::transaction_base& tx);
 
 // Adds the two headers to the exchange's reply (call before reply()).
 void add_freshness_headers(Exchange& exchange, const Freshness& f);

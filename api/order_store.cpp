@@ -4,48 +4,36 @@
 #include <regex>
 
 #include "db.hpp"
+#include "orderflow/pg.hpp"
 
 namespace orderflow::api {
 namespace {
 
-#define ORDERFLOW_ISO(column) "to_char(" column " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
-
 // PostgreSQL builds the document: one round trip, and the JSON is exactly the rows.
-constexpr const char* kOrderFields =
+const std::string kOrderFields =
     "'order_id', o.order_id, 'customer_id', o.customer_id, 'status', o.status, 'reason', o.reason,"
-    " 'total_cents', o.total_cents, 'version', o.version,"
-    " 'placed_at', " ORDERFLOW_ISO("o.placed_at") ", 'updated_at', " ORDERFLOW_ISO("o.updated_at") ","
-    " 'lines', (SELECT coalesce(json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity,"
+    " 'total_cents', o.total_cents, 'version', o.version, 'placed_at', " +
+    pg::iso8601_utc("o.placed_at") + ", 'updated_at', " + pg::iso8601_utc("o.updated_at") +
+    ", 'lines', (SELECT coalesce(json_agg(json_build_object('sku', l.sku, 'quantity', l.quantity,"
     "   'unit_price_cents', l.unit_price_cents) ORDER BY l.line_no), '[]'::json)"
     "   FROM views.order_lines l WHERE l.order_id = o.order_id)";
 
-constexpr const char* kTimelineField =
+const std::string kTimelineField =
     "'timeline', (SELECT coalesce(json_agg(json_build_object('event_id', e.event_id, 'type', e.type,"
-    "   'occurred_at', " ORDERFLOW_ISO("e.occurred_at") ", 'detail', e.detail)"
-    "   ORDER BY e.occurred_at, e.event_id), '[]'::json) FROM views.order_events e WHERE e.order_id = o.order_id)";
-
-#undef ORDERFLOW_ISO
-
-// A PostgreSQL array literal of UUIDs, passed as ONE parameter: {id1,id2,...}. Callers pass validated
-// UUIDs; the server parses the literal as uuid[] and would refuse anything else.
-std::string uuid_array(const std::vector<std::string>& ids) {
-  std::string out = "{";
-  for (size_t i = 0; i < ids.size(); ++i) {
-    if (i > 0) out += ',';
-    out += ids[i];
-  }
-  return out + "}";
-}
+    "   'occurred_at', " +
+    pg::iso8601_utc("e.occurred_at") +
+    ", 'detail', e.detail) ORDER BY e.occurred_at, e.event_id), '[]'::json)"
+    " FROM views.order_events e WHERE e.order_id = o.order_id)";
 
 }  // namespace
 
 OrderReads OrderStore::orders_json(const std::vector<std::string>& order_ids, bool decided_only) const {
   // The freshness comes with the rows (a LEFT JOIN: also when none is found), read in one snapshot.
-  const std::string query = std::string("SELECT o.order_id::text, json_build_object(") + kOrderFields + ", " +
+  const std::string query = "SELECT o.order_id::text, json_build_object(" + kOrderFields + ", " +
                             kTimelineField + ")::text, " + kFreshnessColumn +
                             " FROM (SELECT 1) one LEFT JOIN views.orders o ON o.order_id = ANY($1::uuid[])" +
                             (decided_only ? " AND o.status <> 'PENDING'" : "");
-  const std::string ids = uuid_array(order_ids);
+  const std::string ids = pg::array_literal(order_ids);
   return db::read(views_dsn_, [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     OrderReads found;
@@ -62,7 +50,7 @@ CustomerOrdersPage OrderStore::customer_orders(const std::string& customer_id, s
   // (placed_at, order_id) descending is the index's order (views.sql: orders_by_customer): every page
   // costs the same however deep it is.
   const std::string select =
-      std::string("SELECT json_build_object(") + kOrderFields +
+      "SELECT json_build_object(" + kOrderFields +
       ")::text, (extract(epoch FROM o.placed_at) * 1000000)::bigint || '~' || o.order_id, " +
       kFreshnessColumn + " FROM views.orders o WHERE o.customer_id = $1";
   const std::string order = " ORDER BY o.placed_at DESC, o.order_id DESC LIMIT $2";
@@ -87,10 +75,7 @@ CustomerOrdersPage OrderStore::customer_orders(const std::string& customer_id, s
       }
       page.orders.push_back(row[0].as<std::string>());
     }
-    page.freshness =
-        rows.empty()
-            ? freshness_from(tx.exec(std::string("SELECT ") + kFreshnessColumn)[0][0].as<std::string>())
-            : freshness_from(rows[0][2].as<std::string>());
+    page.freshness = rows.empty() ? read_freshness(tx) : freshness_from(rows[0][2].as<std::string>());
     return page;
   });
 }
@@ -111,7 +96,7 @@ std::optional<OrderStore::Head> OrderStore::status(const std::string& order_id) 
 }
 
 bool OrderStore::reachable() const {
-  return db::reachable(views_dsn_) && db::reachable(orders_dsn_);
+  return db::reachable(views_dsn_) && (orders_dsn_ == views_dsn_ || db::reachable(orders_dsn_));
 }
 
 }  // namespace orderflow::api

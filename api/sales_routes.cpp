@@ -5,6 +5,7 @@
 
 #include "db.hpp"
 #include "freshness.hpp"
+#include "orderflow/pg.hpp"
 #include "params.hpp"
 
 namespace orderflow::api {
@@ -56,15 +57,15 @@ void SalesRoutes::sales(const Pistache::Http::Request& request, Exchange& exchan
       " minutes') AS from_, coalesce($2::timestamptz, now()) AS to_)"
       " SELECT (SELECT to_ < from_ OR to_ - from_ > interval '" +
       std::to_string(kMaxMinutes) + " minutes' FROM r)::text,";
-  const std::string minutes = sku ? " FROM views.sku_sales_per_minute s, r WHERE s.sku = $3 AND"
-                                  : " FROM views.sales_per_minute s, r WHERE";
+  // The lateral reads the range from the outer `r`.
+  const std::string minutes = sku ? " FROM views.sku_sales_per_minute s WHERE s.sku = $3 AND"
+                                  : " FROM views.sales_per_minute s WHERE";
   const std::string query =
-      range +
-      " (SELECT json_build_object('from', to_char(from_ AT TIME ZONE 'UTC', "
-      "'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'),"
-      "  'to', to_char(to_ AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'sku', $3::text,"
-      "  'minutes', coalesce(json_agg(json_build_object('minute',"
-      "    to_char(s.minute AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'orders', s.orders,"
+      range + " (SELECT json_build_object('from', " + pg::iso8601_utc("from_", false) + ", 'to', " +
+      pg::iso8601_utc("to_", false) +
+      ", 'sku', $3::text, 'minutes', coalesce(json_agg(json_build_object('minute', " +
+      pg::iso8601_utc("s.minute", false) +
+      ", 'orders', s.orders,"
       "    'units', s.units, 'revenue_cents', s.revenue_cents) ORDER BY s.minute)"
       "    FILTER (WHERE s.minute IS NOT NULL), '[]'::json),"
       "  'total', json_build_object('orders', coalesce(sum(s.orders), 0), 'units', coalesce(sum(s.units), 0),"

@@ -63,7 +63,6 @@ ViewNotifications::Woken ViewNotifications::wait(std::chrono::milliseconds timeo
   try {
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(timeout).count();
     conn_->await_notification(static_cast<long>(us / 1000000), static_cast<long>(us % 1000000));
-    conn_->get_notifs();
     if (!conn_->is_open()) throw pqxx::broken_connection("the listening connection closed");
   } catch (const std::exception& e) {
     spdlog::warn("order waiter: lost the projections' notifications: {}", e.what());

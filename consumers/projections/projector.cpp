@@ -73,15 +73,6 @@ std::optional<std::string> order_of(const messages::Payload& p) {
       p);
 }
 
-std::string uuid_array(const std::set<std::string>& ids) {
-  std::string out = "{";
-  for (const auto& id : ids) {
-    if (out.size() > 1) out += ',';
-    out += id;
-  }
-  return out + "}";
-}
-
 class Batch {
  public:
   Batch(pqxx::transaction_base& tx, const std::string& schema) : tx_(tx), schema_(schema) {}
@@ -92,7 +83,7 @@ class Batch {
       if (messages::kOrdersEvents.name == r.message.topic()) ids.insert(r.message.key);
     }
     if (ids.empty()) return;
-    const auto array = uuid_array(ids);
+    const auto array = pg::array_literal(ids);
     for (const auto& row :
          tx_.exec_params("SELECT order_id::text, customer_id, cart_id, status, reason, total_cents, version,"
                          " placed_at::text, updated_at::text FROM " +

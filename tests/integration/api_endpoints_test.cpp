@@ -127,19 +127,8 @@ std::string seed_order(const std::string& status) {
       "INSERT INTO orders.orders (order_id, customer_id, idempotency_key, status, total_cents, placed_at)"
       " VALUES ('" +
           id + "', 'seeded', 'k', '" + status + "', 1234, now())");
-  test::sql_exec(pipeline().dsn(),
-                 "INSERT INTO views.orders (order_id, customer_id, status, total_cents, version, placed_at,"
-                 " updated_at) VALUES ('" +
-                     id + "', 'seeded', '" + status + "', 1234, 1, now(), now())");
+  test::seed_view_order(pipeline().dsn(), id, "seeded", status, 1234);
   return id;
-}
-
-// The view of an order, as the projections would write it (a GET reads only the view).
-void seed_view_order(const std::string& id, const std::string& customer, const std::string& status) {
-  test::sql_exec(pipeline().dsn(),
-                 "INSERT INTO views.orders (order_id, customer_id, status, total_cents, version, placed_at,"
-                 " updated_at) VALUES ('" +
-                     id + "', '" + customer + "', '" + status + "', 0, 1, now(), now())");
 }
 
 void set_status(const std::string& order_id, const std::string& status) {
@@ -330,7 +319,7 @@ TEST(WaitForOrder, AnOrderWrittenWithoutANotificationIsFoundByTheRecheck) {
   auto waiting = std::async(std::launch::async,
                             [&] { return pipeline().client().get("/v1/orders/" + id + "?wait=10"); });
   std::this_thread::sleep_for(300ms);
-  seed_view_order(id, "unannounced", "REJECTED");
+  test::seed_view_order(pipeline().dsn(), id, "unannounced", "REJECTED");
   const auto r = waiting.get();
   EXPECT_LT(seconds_since(start), 3.5);
   ASSERT_EQ(r.status, 200) << r.body;
@@ -1267,10 +1256,7 @@ TEST(ApiMetrics, NewRoutesAndTheWaiterGaugeAreExported) {
 TEST(WaitForOrderZShutdown, StoppingTheApiAnswersEveryoneStillWaiting) {
   auto& p = single_thread();
   const std::string id = random_uuid();
-  test::sql_exec(p.dsn(),
-                 "INSERT INTO views.orders (order_id, customer_id, status, total_cents, version, placed_at,"
-                 " updated_at) VALUES ('" +
-                     id + "', 'c', 'PENDING', 0, 1, now(), now())");
+  test::seed_view_order(p.dsn(), id, "c", "PENDING");
   std::vector<std::future<http::Response>> waiting;
   for (int i = 0; i < 3; ++i) {
     waiting.push_back(

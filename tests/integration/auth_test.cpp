@@ -173,10 +173,7 @@ std::string seed_order(const std::string& customer, const std::string& status) {
                  "placed_at) VALUES ('" +
                      id + "', '" + customer + "', 'k', '" + status + "', 100, now())");
   // GETs read the projections' view of it (no projections worker runs here).
-  test::sql_exec(pipeline().dsn(),
-                 "INSERT INTO views.orders (order_id, customer_id, status, total_cents, version, placed_at,"
-                 " updated_at) VALUES ('" +
-                     id + "', '" + customer + "', '" + status + "', 100, 1, now(), now())");
+  test::seed_view_order(pipeline().dsn(), id, customer, status, 100);
   return id;
 }
 

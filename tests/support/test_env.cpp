@@ -109,6 +109,16 @@ std::vector<std::vector<std::string>> sql_rows(const std::string& dsn, const std
   return out;
 }
 
+void seed_view_order(const std::string& dsn, const std::string& order_id, const std::string& customer_id,
+                     const std::string& status, int64_t total_cents, int64_t version) {
+  pqxx::connection c(dsn);
+  pqxx::nontransaction tx(c);
+  tx.exec_params(
+      "INSERT INTO views.orders (order_id, customer_id, status, total_cents, version, placed_at, updated_at)"
+      " VALUES ($1::uuid, $2, $3, $4, $5, now(), now())",
+      order_id, customer_id, status, total_cents, version);
+}
+
 void seed_product(const std::string& dsn, const std::string& sku, int64_t price_cents, int64_t on_hand) {
   pqxx::connection c(dsn);
   pqxx::work tx(c);

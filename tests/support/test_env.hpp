@@ -34,6 +34,11 @@ void sql_exec(const std::string& dsn, const std::string& statement);
 // Every row of a SQL query on `dsn`, each value as text ("" for NULL).
 std::vector<std::vector<std::string>> sql_rows(const std::string& dsn, const std::string& query);
 
+// An order's row in the projections' view (views.orders), as the projections would write it: a GET
+// reads only the view, so a test without a projections worker seeds it this way.
+void seed_view_order(const std::string& dsn, const std::string& order_id, const std::string& customer_id,
+                     const std::string& status, int64_t total_cents = 0, int64_t version = 1);
+
 // A catalog product and its stock (on_hand = available = `on_hand`, nothing reserved).
 void seed_product(const std::string& dsn, const std::string& sku, int64_t price_cents, int64_t on_hand);
 

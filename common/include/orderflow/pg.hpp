@@ -6,6 +6,7 @@
 #include <pqxx/pqxx>
 #include <set>
 #include <string>
+#include <string_view>
 
 #include "orderflow/messages/states.hpp"
 #include "orderflow/vassert.hpp"
@@ -68,6 +69,25 @@ std::string quoted_list(pqxx::transaction_base& tx, const Container& values) {
     out += tx.quote(v);
   }
   return out;
+}
+
+// "{a,b,c}": a PostgreSQL array literal of `values`, passed as ONE parameter (e.g. `= ANY($1::uuid[])`).
+// For values already validated (UUIDs): the server parses the literal and refuses anything else.
+template <typename Container>
+std::string array_literal(const Container& values) {
+  std::string out = "{";
+  for (const auto& v : values) {
+    if (out.size() > 1) out += ',';
+    out += v;
+  }
+  return out + "}";
+}
+
+// SQL of `column` (a timestamptz) as RFC 3339 text in UTC, with milliseconds unless `millis` is false:
+// the one time format of every JSON document PostgreSQL builds for the api.
+inline std::string iso8601_utc(std::string_view column, bool millis = true) {
+  return "to_char(" + std::string(column) + " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS" +
+         (millis ? ".MS" : "") + "\"Z\"')";
 }
 
 // A multi-row VALUES list builder: one round trip for a whole batch, values quoted by libpq.
