@@ -8,7 +8,9 @@
 #include <librdkafka/rdkafkacpp.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
+#include <map>
 #include <memory>
 #include <random>
 #include <set>
@@ -240,6 +242,37 @@ TEST(Projections, TheApiListsACustomersOrdersAndTheSalesAsPlaced) {
             confirmed)
       << sales.body;
   EXPECT_GT(doc["minutes"].Size(), 0u);
+  // Minute by minute, as the events say: +1 in the minute of an OrderConfirmed, -1 in the minute of
+  // the OrderCancelled of a confirmed order, each with the order's units and revenue.
+  std::map<std::string, std::array<int64_t, 2>> order_figures;  // units, revenue
+  for (const auto& row : test::sql_rows(p.dsn(),
+                                        "SELECT order_id, sum(quantity), sum(quantity * unit_price_cents)"
+                                        " FROM orders.order_lines GROUP BY 1"))
+    order_figures[row[0]] = {std::stoll(row[1]), std::stoll(row[2])};
+  std::map<std::string, std::array<int64_t, 3>> expected_minutes;  // minute -> orders, units, revenue
+  std::set<std::string> seen, confirmed_orders;
+  for (const auto& value : test::read_topic(p.config().kafka_brokers, p.topic("orders.events"))) {
+    const auto e = *json::parse(value);
+    if (!seen.insert(e["id"].GetString()).second) continue;
+    const std::string type = e["type"].GetString(), order = e["payload"]["order_id"].GetString();
+    const std::string minute = std::string(e["occurred_at"].GetString()).substr(0, 16);
+    int sign = 0;
+    if (type == "OrderConfirmed" && confirmed_orders.insert(order).second) sign = 1;
+    if (type == "OrderCancelled" && confirmed_orders.erase(order)) sign = -1;
+    if (sign == 0) continue;
+    auto& m = expected_minutes[minute];
+    m[0] += sign;
+    m[1] += sign * order_figures[order][0];
+    m[2] += sign * order_figures[order][1];
+  }
+  std::map<std::string, std::array<int64_t, 3>> projected_minutes;
+  for (const auto& row : test::sql_rows(p.dsn(),
+                                        "SELECT to_char(minute AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI'),"
+                                        " orders, units, revenue_cents FROM views.sales_per_minute"))
+    projected_minutes[row[0]] = {std::stoll(row[1]), std::stoll(row[2]), std::stoll(row[3])};
+  std::erase_if(expected_minutes, [](const auto& m) { return m.second == std::array<int64_t, 3>{}; });
+  std::erase_if(projected_minutes, [](const auto& m) { return m.second == std::array<int64_t, 3>{}; });
+  EXPECT_EQ(projected_minutes, expected_minutes);
   EXPECT_EQ(p.client_with_key("").get("/v1/admin/sales").status, 401);
   EXPECT_EQ(c.get("/v1/admin/sales").status, 403) << "a storefront key";
   const auto bad = c.request("GET", "/v1/admin/sales?from=yesterday", "",
