@@ -33,10 +33,17 @@ struct Families {
           .Register(orderflow::metrics::registry())
           .Add({});
 
+  prometheus::Family<prometheus::Counter>& rate_limited =
+      prometheus::BuildCounter()
+          .Name("orderflow_api_rate_limited_total")
+          .Help("Requests refused 429 by a rate limit, by policy (address, storefront-key, ...)")
+          .Register(orderflow::metrics::registry());
+
   // Family::Add is costly and takes the family's lock: each labelled series is looked up once.
   std::mutex mutex;
   std::map<std::pair<std::string, int>, prometheus::Counter*> counters;
   std::map<std::string, prometheus::Histogram*> histograms;
+  std::map<std::string, prometheus::Counter*, std::less<>> rate_limited_by_policy;
 };
 
 Families& families() {
@@ -70,6 +77,25 @@ void observe_produce(bool ok, double seconds) {
 
 void set_order_waiters(size_t count) {
   families().order_waiters.Set(static_cast<double>(count));
+}
+
+}  // namespace orderflow::api::metrics
+
+namespace orderflow::api::metrics {
+
+void count_rate_limited(std::string_view policy) {
+  auto& f = families();
+  prometheus::Counter* counter = nullptr;
+  {
+    std::lock_guard lock(f.mutex);
+    auto it = f.rate_limited_by_policy.find(policy);
+    if (it == f.rate_limited_by_policy.end())
+      it = f.rate_limited_by_policy
+               .emplace(std::string(policy), &f.rate_limited.Add({{"policy", std::string(policy)}}))
+               .first;
+    counter = it->second;
+  }
+  counter->Increment();
 }
 
 }  // namespace orderflow::api::metrics

@@ -18,6 +18,7 @@
 #include "orderflow/pg.hpp"
 #include "orderflow/producers/command_publisher.hpp"
 #include "product_routes.hpp"
+#include "rate_limits.hpp"
 #include "router.hpp"
 #include "sales_routes.hpp"
 #include "view_notifications.hpp"
@@ -92,7 +93,8 @@ struct ApiServer::Impl {
   AdminPageRoutes admin_page;
   DatabaseLane database_lane{kDatabaseThreads, kDatabaseQueue, kDatabaseMaxWait};
   Gate gate;
-  Router router{&database_lane, &gate};
+  RateLimits limits;
+  Router router{&database_lane, &gate, &limits};
   const std::string openapi = bundled_openapi();  // bundled once: a bad $ref stops the start
   ops::Checks ops_checks{{"kafka", [this] { return producer.reachable(std::chrono::milliseconds(1000)); }},
                          {"postgres", [this] { return store.reachable(); }}};
@@ -112,7 +114,7 @@ struct ApiServer::Impl {
         waiter([this](const std::vector<std::string>& ids,
                       bool decided_only) { return store.orders_json(ids, decided_only); },
                [this](std::chrono::milliseconds timeout) { return notifications.wait(timeout); },
-               kMaxOrderWaiters, kOrderWaiterRecheck),
+               kMaxOrderWaiters, c.waiters_per_client, kOrderWaiterRecheck),
         orders(c, replies, store, waiter),
         cart_routes(c, replies, carts, catalog),
         products(catalog),
@@ -120,7 +122,8 @@ struct ApiServer::Impl {
         dead_letters(c),
         sales(c),
         events(c, c.max_event_streams),
-        gate(ApiKeys::from_config(c)) {
+        gate(ApiKeys::from_config(c)),
+        limits(c) {
     warn_about_access(c, gate.keys());
     orders.register_on(router);
     cart_routes.register_on(router);

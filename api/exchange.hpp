@@ -28,6 +28,14 @@ class Exchange {
   // Who sent the request (set by the router's gate; a caller with no key and no namespace otherwise).
   const Caller& caller() const { return state_->caller; }
   void set_caller(Caller caller) { state_->caller = std::move(caller); }
+  // Who the client is for per-client limits: its key's id, else its address.
+  std::string client() const {
+    return state_->caller.key_id.empty() ? "address " + state_->address : "key " + state_->caller.key_id;
+  }
+  const std::string& address() const { return state_->address; }
+  void set_address(std::string address) { state_->address = std::move(address); }
+  // The route's metrics label, once the router has matched one (before the exchange is shared).
+  void set_route(std::string route) { state_->route = std::move(route); }
   // A copy sharing the same reply: hand it to whatever answers later.
   std::shared_ptr<Exchange> share() const { return std::make_shared<Exchange>(*this); }
   // Hands the connection over to a caller that writes the whole response itself (an event stream,
@@ -51,6 +59,7 @@ class Exchange {
     std::chrono::steady_clock::time_point started;
     std::atomic<bool> sent{false};
     Caller caller;
+    std::string address;  // the client's (rate_limits.hpp: the peer, or what a trusted proxy says)
   };
   std::shared_ptr<State> state_;
 };

@@ -9,6 +9,7 @@
 #include "json_body.hpp"
 #include "order_reply.hpp"
 #include "orderflow/json.hpp"
+#include "text_header.hpp"
 
 namespace orderflow::api {
 
@@ -123,8 +124,15 @@ void OrderRoutes::get(const Pistache::Http::Request& request, const std::string&
     return;
   }
   switch (waiter_.wait(order_id, OrderWaiter::Clock::now() + std::chrono::seconds(*wait), exchange.share(),
-                       visible_to(exchange.caller()))) {
+                       visible_to(exchange.caller()), exchange.client())) {
     case OrderWaiter::Added::waiting:
+      return;
+    case OrderWaiter::Added::client_full:
+      exchange.writer().headers().add<RetryAfter>("1");
+      exchange.error(Code::Too_Many_Requests, "too_many_waiters",
+                     "this client already has the most requests waiting for orders "
+                     "(ORDERFLOW_WAITERS_PER_CLIENT); retry later or without wait",
+                     "wait");
       return;
     case OrderWaiter::Added::full:
       exchange.error(Code::Service_Unavailable, "too_many_waiters",

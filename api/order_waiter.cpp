@@ -23,11 +23,12 @@ std::vector<std::string> distinct_ids(const std::vector<std::string>& ids) {
 // The longest the thread listens before it looks at deadlines and new waiters again.
 constexpr std::chrono::milliseconds kListenSlice(200);
 
-OrderWaiter::OrderWaiter(Lookup lookup, Listen listen, size_t max_waiters,
+OrderWaiter::OrderWaiter(Lookup lookup, Listen listen, size_t max_waiters, size_t max_per_client,
                          std::chrono::milliseconds recheck_every)
     : lookup_(std::move(lookup)),
       listen_(std::move(listen)),
       max_waiters_(max_waiters),
+      max_per_client_(max_per_client),
       recheck_every_(recheck_every),
       thread_([this] { run(); }) {}
 
@@ -36,14 +37,26 @@ OrderWaiter::~OrderWaiter() {
 }
 
 OrderWaiter::Added OrderWaiter::wait(const std::string& order_id, Clock::time_point deadline,
-                                     std::shared_ptr<Exchange> exchange, Visible visible) {
+                                     std::shared_ptr<Exchange> exchange, Visible visible,
+                                     const std::string& client) {
   std::lock_guard lock(mutex_);
   if (stopping_) return Added::stopped;
-  if (waiters_.size() >= max_waiters_) return Added::full;
-  waiters_.push_back(Waiter{order_id, deadline, std::move(exchange), std::move(visible)});
+  auto& of_client = per_client_[client];
+  if (of_client >= max_per_client_) return Added::client_full;
+  if (waiters_.size() >= max_waiters_) {
+    if (of_client == 0) per_client_.erase(client);
+    return Added::full;
+  }
+  ++of_client;
+  waiters_.push_back(Waiter{order_id, deadline, std::move(exchange), std::move(visible), client});
   metrics::set_order_waiters(waiters_.size());
   wake_.notify_one();
   return Added::waiting;
+}
+
+void OrderWaiter::forget(const Waiter& waiter) {
+  const auto it = per_client_.find(waiter.client);
+  if (it != per_client_.end() && --it->second == 0) per_client_.erase(it);
 }
 
 size_t OrderWaiter::waiting() const {
@@ -63,6 +76,7 @@ void OrderWaiter::stop() {
   {
     std::lock_guard lock(mutex_);
     left.swap(waiters_);
+    per_client_.clear();
     metrics::set_order_waiters(0);
   }
   answer_current(std::move(left));
@@ -131,8 +145,10 @@ void OrderWaiter::run() {
     still.reserve(waiters_.size());
     for (auto& w : waiters_) {
       if (decided.orders.count(w.order_id)) {
+        forget(w);
         ready.push_back(std::move(w));
       } else if (w.deadline <= now) {
+        forget(w);
         expired.push_back(std::move(w));
       } else {
         still.push_back(std::move(w));

@@ -32,7 +32,10 @@ class OrderWaiter {
   // Blocks at most the given time for notifications (view_notifications.hpp).
   using Listen = std::function<ViewNotifications::Woken(std::chrono::milliseconds)>;
 
-  OrderWaiter(Lookup lookup, Listen listen, size_t max_waiters, std::chrono::milliseconds recheck_every);
+  // At most `max_waiters` in all and `max_per_client` of one client: one client holding waits on ids
+  // that never come must not shut everyone else out.
+  OrderWaiter(Lookup lookup, Listen listen, size_t max_waiters, size_t max_per_client,
+              std::chrono::milliseconds recheck_every);
   ~OrderWaiter();  // stop()
   OrderWaiter(const OrderWaiter&) = delete;
   OrderWaiter& operator=(const OrderWaiter&) = delete;
@@ -41,10 +44,11 @@ class OrderWaiter {
   // order did not exist). Empty: it may.
   using Visible = api::Visible;  // order_reply.hpp
 
-  enum class Added { waiting, full, stopped };
-  // Takes over answering `exchange` unless full or stopped (then the caller still owes the reply).
+  enum class Added { waiting, full, client_full, stopped };
+  // Takes over answering `exchange` unless full, full for `client` (Exchange::client()) or stopped
+  // (then the caller still owes the reply).
   Added wait(const std::string& order_id, Clock::time_point deadline, std::shared_ptr<Exchange> exchange,
-             Visible visible = {});
+             Visible visible = {}, const std::string& client = {});
   // Stops polling and answers everyone still waiting with their order's current state. Idempotent.
   void stop();
   size_t waiting() const;
@@ -55,19 +59,24 @@ class OrderWaiter {
     Clock::time_point deadline;
     std::shared_ptr<Exchange> exchange;
     Visible visible;
+    std::string client;
     bool fresh = true;  // not read since it was added
   };
   void run();
   // Answers each of `waiters` from one lookup of their current state.
   void answer_current(std::vector<Waiter> waiters);
+  // Under mutex_: `waiter` left the list.
+  void forget(const Waiter& waiter);
 
   Lookup lookup_;
   Listen listen_;
   const size_t max_waiters_;
+  const size_t max_per_client_;
   const std::chrono::milliseconds recheck_every_;
   mutable std::mutex mutex_;
   std::condition_variable wake_;
   std::vector<Waiter> waiters_;
+  std::map<std::string, size_t> per_client_;  // waiters_ by client
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -6,6 +6,8 @@
 #include <stdexcept>
 #include <string_view>
 
+#include "orderflow/ops_routes.hpp"
+
 namespace orderflow::api {
 namespace {
 
@@ -76,6 +78,12 @@ void run_handler(const RouteHandler& handler, const std::string& pattern,
   }
 }
 
+bool is_probe(std::string_view resource) {
+  for (const auto path : ops::kPaths)
+    if (resource == path) return true;
+  return false;
+}
+
 void busy(Exchange& exchange) {
   exchange.error(Pistache::Http::Code::Service_Unavailable, "database_busy",
                  "the database does not answer in time; retry later");
@@ -96,6 +104,13 @@ void Router::add(Pistache::Http::Method method, const std::string& pattern, Rout
 }
 
 void Router::dispatch(const Pistache::Http::Request& request, Pistache::Http::ResponseWriter response) const {
+  Exchange exchange(std::move(response), "unmatched");
+  exchange.set_address(limits_ != nullptr ? limits_->client_address(request) : request.address().host());
+  // Probes are never limited: an orchestrator polling them from one address must not fail them.
+  RateLimits::Usage usage;
+  if (limits_ != nullptr && !is_probe(request.resource()) &&
+      !limits_->admit_address(exchange.address(), exchange, usage))
+    return;
   const auto path = split_path(request.resource());
   std::string allow;
   std::vector<Pistache::Http::Method> allowed;
@@ -103,11 +118,15 @@ void Router::dispatch(const Pistache::Http::Request& request, Pistache::Http::Re
     PathParams params;
     if (!match(route.segments, path, &params)) continue;
     if (route.method == request.method()) {
-      Exchange exchange(std::move(response), route.pattern);
+      exchange.set_route(route.pattern);
       if (gate_ != nullptr) {
         auto caller = gate_->admit(request, *route.access, exchange);
         if (!caller) return;
         exchange.set_caller(std::move(*caller));
+      }
+      if (limits_ != nullptr) {
+        if (!limits_->admit_key(exchange.caller(), exchange, usage)) return;
+        RateLimits::add_headers(exchange, usage);
       }
       if (route.needs == Needs::no_database || lane_ == nullptr) {
         run_handler(route.handler, route.pattern, request, params, exchange);
@@ -127,11 +146,9 @@ void Router::dispatch(const Pistache::Http::Request& request, Pistache::Http::Re
     allowed.push_back(route.method);
   }
   if (allow.empty()) {
-    Exchange exchange(std::move(response), "unmatched");
     exchange.error(Pistache::Http::Code::Not_Found, "not_found", "no such resource: " + request.resource());
     return;
   }
-  Exchange exchange(std::move(response), "unmatched");
   exchange.writer().headers().add<Pistache::Http::Header::Allow>(allowed);
   exchange.error(
       Pistache::Http::Code::Method_Not_Allowed, "method_not_allowed",

@@ -5,7 +5,8 @@
 // is unreachable) without the exception's text: that goes to the log. Handlers run on the database lane
 // (see database_lane.hpp) unless registered as needing no database: Pistache's threads never wait on
 // PostgreSQL. With a gate (access.hpp) every request is admitted by its route's row before its handler
-// runs, and the handler finds the caller on its exchange.
+// runs, and the handler finds the caller on its exchange. With rate limits (rate_limits.hpp) every
+// request but the probes takes a token of its address's bucket first, and of its key's after the gate.
 #include <pistache/http.h>
 
 #include <functional>
@@ -17,6 +18,7 @@
 #include "access.hpp"
 #include "database_lane.hpp"
 #include "exchange.hpp"
+#include "rate_limits.hpp"
 
 namespace orderflow::api {
 
@@ -32,8 +34,9 @@ enum class Needs {
 class Router {
  public:
   // Without a lane every handler runs on the request's thread (tests of routing alone); without a
-  // gate no request is checked.
-  explicit Router(DatabaseLane* lane = nullptr, const Gate* gate = nullptr) : lane_(lane), gate_(gate) {}
+  // gate no request is checked; without limits none is counted.
+  explicit Router(DatabaseLane* lane = nullptr, const Gate* gate = nullptr, RateLimits* limits = nullptr)
+      : lane_(lane), gate_(gate), limits_(limits) {}
   // `pattern` segments starting with ':' capture a parameter. The pattern is the route's metrics label.
   // With a gate, throws std::logic_error for a route that has no row in access.cpp.
   void add(Pistache::Http::Method method, const std::string& pattern, RouteHandler handler,
@@ -51,6 +54,7 @@ class Router {
   };
   DatabaseLane* lane_;
   const Gate* gate_;
+  RateLimits* limits_;
   std::vector<Route> routes_;
 };
 

@@ -18,3 +18,10 @@
    private:                                                         \
     std::string value_;                                             \
   };
+
+namespace orderflow::api {
+
+// How many seconds a refused client should wait (429, 503).
+ORDERFLOW_TEXT_HEADER(RetryAfter, "Retry-After")
+
+}  // namespace orderflow::api

@@ -63,6 +63,12 @@ Config Config::from_env() {
   read_string("ORDERFLOW_API_KEYS_FILE", c.api_keys_file);
   read_string("ORDERFLOW_API_KEYS", c.api_keys);
   read_string("ORDERFLOW_ORDER_ID_SECRET", c.order_id_secret);
+  read_string("ORDERFLOW_RATE_LIMIT_ADDRESS", c.rate_limit_address);
+  read_string("ORDERFLOW_RATE_LIMIT_STOREFRONT", c.rate_limit_storefront);
+  read_string("ORDERFLOW_RATE_LIMIT_PARTNER", c.rate_limit_partner);
+  read_string("ORDERFLOW_RATE_LIMIT_ADMIN", c.rate_limit_admin);
+  read_string("ORDERFLOW_TRUSTED_PROXIES", c.trusted_proxies);
+  read_number("ORDERFLOW_WAITERS_PER_CLIENT", c.waiters_per_client);
   read_number("ORDERFLOW_MAX_EVENT_STREAMS", c.max_event_streams);
   read_string("ORDERFLOW_LOG_LEVEL", c.log_level);
   read_string("ORDERFLOW_LOG_FORMAT", c.log_format);
@@ -99,6 +105,21 @@ void Config::add_flags(CLI::App& app) {
   app.add_option("--api-keys-file", api_keys_file,
                  "File of API keys: <id> <role> [namespace] <sha256 hex> per line (ORDERFLOW_API_KEYS_FILE)");
   // No flag for ORDERFLOW_API_KEYS nor the order id secret: a command line is visible in ps.
+  app.add_option("--rate-limit-address", rate_limit_address,
+                 "Requests per second[:burst] per client address, or off (ORDERFLOW_RATE_LIMIT_ADDRESS)");
+  app.add_option("--rate-limit-storefront", rate_limit_storefront,
+                 "Requests per second[:burst] per storefront key, or off (ORDERFLOW_RATE_LIMIT_STOREFRONT)");
+  app.add_option("--rate-limit-partner", rate_limit_partner,
+                 "Requests per second[:burst] per partner key, or off (ORDERFLOW_RATE_LIMIT_PARTNER)");
+  app.add_option("--rate-limit-admin", rate_limit_admin,
+                 "Requests per second[:burst] per admin key, or off (ORDERFLOW_RATE_LIMIT_ADMIN)");
+  app.add_option("--trusted-proxies", trusted_proxies,
+                 "Proxies whose X-Forwarded-For names the client: addresses or a.b.c.d/n, comma-separated "
+                 "(ORDERFLOW_TRUSTED_PROXIES)");
+  app.add_option("--waiters-per-client", waiters_per_client,
+                 "GET /v1/orders/{id}?wait requests one client may have waiting, 429 beyond "
+                 "(ORDERFLOW_WAITERS_PER_CLIENT)")
+      ->check(CLI::Range(1u, 100000u));
   app.add_option("--max-event-streams", max_event_streams,
                  "Concurrent event streams of GET /v1/admin/events, 503 beyond (ORDERFLOW_MAX_EVENT_STREAMS)")
       ->check(CLI::Range(1u, 1000u));

@@ -37,6 +37,18 @@ struct Config {
   std::string api_keys_file;
   std::string api_keys;
   std::string order_id_secret;  // HMAC key of order ids (ids.hpp); empty: computable UUIDv5 ids
+  // Rate limits (api/rate_limits.hpp), "<requests per second>[:<burst>]" or "off": per client address
+  // (every request but the probes), and per API key by its role. Wide defaults: one storefront on one
+  // box is never throttled; an internet edge wants a tighter address limit.
+  std::string rate_limit_address = "20000:40000";
+  std::string rate_limit_storefront = "20000:40000";
+  std::string rate_limit_partner = "100:200";
+  std::string rate_limit_admin = "200:400";
+  // Addresses (or IPv4 a.b.c.d/n ranges), comma-separated, of reverse proxies whose X-Forwarded-For
+  // names the client; the api's own peer otherwise.
+  std::string trusted_proxies;
+  // GET /v1/orders/{id}?wait requests one client (key, else address) may have waiting at once.
+  unsigned waiters_per_client = 1000;
   unsigned max_event_streams =
       8;  // concurrent GET /v1/admin/events streams (a thread and a Kafka reader each)
   std::string log_level = "info";
