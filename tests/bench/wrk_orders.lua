@@ -1,11 +1,14 @@
 -- wrk script for `make bench`: POST /v1/orders with a unique Idempotency-Key per request (each one a
 -- new order), over the bench catalog, keep-alive. Prints one JSON line at the end (prefix "WRKJSON ").
--- Environment: BENCH_RUN (part of every key), BENCH_SKUS (number of BENCH-nnnn SKUs, default 100).
+-- Environment: BENCH_RUN (part of every key), BENCH_SKUS (number of BENCH-nnnn SKUs, default 100),
+-- BENCH_NO_CONNECTION=1: send no Connection header at all (a plain HTTP/1.1 client, issue 10 item 3:
+-- keep-alive must then come from the api's HTTP/1.1 default, not from the header).
 local counter = 0
 local thread_id = 0
 local threads = {}
 local run = os.getenv("BENCH_RUN") or tostring(os.time())
 local nskus = tonumber(os.getenv("BENCH_SKUS") or "100")
+local no_connection = os.getenv("BENCH_NO_CONNECTION") == "1"
 
 function setup(thread)
   thread:set("tid", #threads + 1)
@@ -22,9 +25,11 @@ function request()
   local sku = string.format("BENCH-%04d", math.random(1, nskus))
   local body = string.format('{"customer_id":"wrk-c%d","lines":[{"sku":"%s","quantity":1}]}',
     math.random(1, 1000), sku)
+  -- wrk.format uses this table instead of wrk.headers (the -H flags: Authorization): start from a copy.
   local headers = {}
+  for k, v in pairs(wrk.headers) do headers[k] = v end
   headers["Content-Type"] = "application/json"
-  headers["Connection"] = "keep-alive"
+  if no_connection then headers["Connection"] = nil else headers["Connection"] = "keep-alive" end
   headers["Idempotency-Key"] = string.format("wrk-%s-%d-%d", run, thread_id, counter)
   return wrk.format("POST", "/v1/orders", headers, body)
 end
