@@ -75,6 +75,8 @@ Config Config::from_env() {
   if (c.log_format != "text" && c.log_format != "json")
     throw std::invalid_argument("ORDERFLOW_LOG_FORMAT must be text or json, got '" + c.log_format + "'");
   read_number("ORDERFLOW_BATCH_MAX_RECORDS", c.batch_max_records);
+  read_number("ORDERFLOW_BATCH_LINGER_MS", c.batch_linger_ms);
+  read_number("ORDERFLOW_BATCH_LINGER_RECORDS", c.batch_linger_records);
   read_number("ORDERFLOW_SESSION_TIMEOUT_MS", c.session_timeout_ms);
   read_string("ORDERFLOW_GROUP_INSTANCE_ID", c.group_instance_id);
   read_number("ORDERFLOW_STALL_TIMEOUT_MS", c.stall_timeout_ms);
@@ -128,6 +130,14 @@ void Config::add_flags(CLI::App& app) {
       ->check(CLI::IsMember({"text", "json"}));
   app.add_option("--batch-max-records", batch_max_records,
                  "Most records a worker applies per transaction (ORDERFLOW_BATCH_MAX_RECORDS)")
+      ->check(CLI::Range(1u, 100000u));
+  // Bounded far below max.poll.interval.ms and the stall timeout: a linger never looks like a hang.
+  app.add_option("--batch-linger-ms", batch_linger_ms,
+                 "How long a small batch keeps consuming before it is applied, 0 = off "
+                 "(ORDERFLOW_BATCH_LINGER_MS)")
+      ->check(CLI::Range(0u, 5000u));
+  app.add_option("--batch-linger-records", batch_linger_records,
+                 "Batch size at which the linger ends (ORDERFLOW_BATCH_LINGER_RECORDS)")
       ->check(CLI::Range(1u, 100000u));
   app.add_option("--session-timeout-ms", session_timeout_ms,
                  "Consumer group session timeout of a worker (ORDERFLOW_SESSION_TIMEOUT_MS)")

@@ -69,6 +69,12 @@ struct Config {
   unsigned min_insync_replicas = 0;
   unsigned batch_max_records =
       500;  // records a worker applies in one transaction at most (RSS vs. round trips)
+  // Adaptive batching: a batch smaller than batch_linger_records keeps consuming for up to this long
+  // (from its first record) before it is applied, so a moderate load fills transactions instead of
+  // paying one commit per few records. Not paid after an idle spell as long as the linger: a lone
+  // record is applied at once. 0: off (apply what is there now).
+  unsigned batch_linger_ms = 10;
+  unsigned batch_linger_records = 100;  // the size at which a batch stops lingering
 
   // Defaults overridden by the environment.
   static Config from_env();

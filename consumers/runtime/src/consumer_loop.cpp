@@ -5,6 +5,7 @@
 #include <malloc.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -37,6 +38,9 @@ struct ConsumerLoop::Impl {
   bool unpositioned = false;  // the assignment's stored offsets could not be read (we are leaving)
   std::vector<Record> carry;  // records consumed while a void batch was retried: the next batch's start
   Clock::time_point lag_due{};
+  // When the last batch was done (or the loop started): a batch whose first record came a whole
+  // linger after it does not linger (see poll_batch).
+  Clock::time_point idle_since = Clock::now();
   StallWatch stall;
   std::atomic<size_t> stalled{0};  // read by /readyz on the ops thread
   // When the loop last looked at its partitions: a loop blocked longer than the stall timeout (a batch
@@ -108,7 +112,8 @@ struct ConsumerLoop::Impl {
     return r;
   }
 
-  // What is there now, up to the batch bound: under load batches grow while the last one commits.
+  // What is there now, up to the batch bound: under load batches grow while the last one commits. A
+  // batch that is still small lingers (linger()) unless the loop had been idle for the whole linger.
   std::vector<Record> poll_batch() {
     std::vector<Record> batch = std::move(carry);
     carry.clear();
@@ -116,12 +121,41 @@ struct ConsumerLoop::Impl {
       if (auto r = consume_one(milliseconds(100), batch)) batch.push_back(std::move(*r));
       if (batch.empty()) return batch;
     }
+    const auto first_at = Clock::now();
+    drain(batch);
+    const milliseconds budget(config.batch_linger_ms);
+    // Records arriving less often than one per linger would gain a batch nothing but the wait.
+    const bool busy = first_at - idle_since < budget;
+    if (budget.count() > 0 && busy) linger(batch, first_at + budget);
+    return batch;
+  }
+
+  // Takes what the consumer holds already, without waiting, up to the batch bound.
+  void drain(std::vector<Record>& batch) {
     while (batch.size() < config.batch_max_records) {
       auto r = consume_one(milliseconds(0), batch);
       if (!r) break;
       batch.push_back(std::move(*r));
     }
-    return batch;
+  }
+
+  // Keeps consuming until the batch reaches the linger size or `until`. Bounded by the linger setting
+  // (<= 5 s, far below max.poll.interval.ms) and broken into kWaitStep waits, so
+  // a shutdown is seen at once. A revocation ends it: what the batch held is void (consume_one), and
+  // the new assignment's first records are applied without waiting longer.
+  void linger(std::vector<Record>& batch, Clock::time_point until) {
+    const size_t enough = std::min<size_t>(config.batch_linger_records, config.batch_max_records);
+    while (batch.size() < enough && !shutdown::requested() && !unpositioned) {
+      const auto left = std::chrono::duration_cast<milliseconds>(until - Clock::now());
+      if (left.count() <= 0) return;
+      const size_t before = batch.size();
+      auto r = consume_one(std::min(left, kWaitStep), batch);
+      const bool voided = batch.size() < before;
+      if (r) batch.push_back(std::move(*r));
+      if (voided) return;
+      if (r) drain(batch);
+      publish_lag(false);  // a long linger still tells /readyz the loop is alive
+    }
   }
 
   // Lag of every assigned partition, not only of those in a batch: an idle or stuck partition shows too;
@@ -219,6 +253,7 @@ struct ConsumerLoop::Impl {
         continue;
       }
       process(std::move(batch));
+      idle_since = Clock::now();  // after the commit: records that came meanwhile are a busy loop's
     }
     // close() revokes our partitions (through on_revoke) and leaves the group at once, so the other
     // instances take over without waiting for the session timeout.
