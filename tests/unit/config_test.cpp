@@ -102,7 +102,7 @@ TEST_F(ConfigTest, ReadsNumbersFromEnvironment) {
   set("ORDERFLOW_PRODUCE_TIMEOUT_MS", "2500");
   set("ORDERFLOW_MAX_BODY_BYTES", "1048576");
   set("ORDERFLOW_BATCH_MAX_RECORDS", "700");
-  set("ORDERFLOW_BATCH_LINGER_MS", "0");
+  set("ORDERFLOW_BATCH_LINGER_MS", "7");
   set("ORDERFLOW_BATCH_LINGER_RECORDS", "250");
   set("ORDERFLOW_SESSION_TIMEOUT_MS", "12000");
   set("ORDERFLOW_REPLICATION_FACTOR", "3");
@@ -116,7 +116,7 @@ TEST_F(ConfigTest, ReadsNumbersFromEnvironment) {
   EXPECT_EQ(c.produce_timeout_ms, 2500u);
   EXPECT_EQ(c.max_body_bytes, 1048576u);
   EXPECT_EQ(c.batch_max_records, 700u);
-  EXPECT_EQ(c.batch_linger_ms, 0u);
+  EXPECT_EQ(c.batch_linger_ms, 7u);
   EXPECT_EQ(c.batch_linger_records, 250u);
   EXPECT_EQ(c.session_timeout_ms, 12000u);
 }
