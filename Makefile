@@ -85,7 +85,7 @@ bench: build ## benchmarks on the stack of `make up` -> bench-results/ (BENCH_AR
 backup: ## consistent pg_dump of every schema of the local stack -> .run/local/backups/<time>/ (keeps 7)
 	@$(INFRA)/backup.sh backup
 
-verify-backup: ## check a backup: checksum, manifest, the dump reads back (BACKUP=<dir>)
+verify-backup: build ## check a backup: checksums, manifest, every dump reads back (BACKUP=<dir>; orderflow-ctl verify-backup)
 	@$(INFRA)/backup.sh verify "$(BACKUP)"
 
 restore: ## restore BACKUP=<dir> into an empty PostgreSQL (ORDERFLOW_RESTORE_FORCE=1 replaces a non-empty one)

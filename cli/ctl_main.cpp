@@ -3,6 +3,7 @@
 //   migrate              apply the SQL migrations to every database (ORDERFLOW_PG_DSN[_<ROLE>])
 //   seed-demo            add the demo catalog and its stock
 //   verify               check stock conservation, reservations and stuck orders; exit 1 on a violation
+//   verify-backup DIR    check a backup of `make backup`: checksums, manifest, every dump reads back
 //   reset-offsets ROLE   make a worker role replay its topics from the start on its next assignment
 //   prune-processed      forget the ids of applied messages older than --days that no replay can re-read
 //   tail TOPIC           print a topic's messages, decoded (table or --json), following or from the start
@@ -24,6 +25,7 @@
 #include "seed_demo.hpp"
 #include "tail.hpp"
 #include "verify.hpp"
+#include "verify_backup.hpp"
 
 int main(int argc, char** argv) {
   auto config = orderflow::Config::from_env();
@@ -34,6 +36,10 @@ int main(int argc, char** argv) {
   auto* migrate = app.add_subcommand("migrate", "Apply pending SQL migrations (idempotent)");
   auto* seed = app.add_subcommand("seed-demo", "Add the demo catalog and stock (idempotent)");
   auto* verify = app.add_subcommand("verify", "Check the guarantees on the data; exit 1 on a violation");
+  auto* verify_backup =
+      app.add_subcommand("verify-backup", "Check a backup: checksums, manifest, every dump reads back");
+  std::string backup_dir;
+  verify_backup->add_option("backup", backup_dir, "The backup's folder")->required();
   orderflow::cli::VerifyOptions verify_options;
   verify->add_option("--pending-seconds", verify_options.pending_seconds, "Oldest a PENDING order may be");
   verify->add_option("--settle-seconds", verify_options.settle_seconds, "Time a release may take to land");
@@ -113,6 +119,7 @@ int main(int argc, char** argv) {
     if (*dlq_replay)
       return orderflow::cli::replay_dead_letter(config, dlq_topic, dlq_partition, dlq_offset, std::cout);
     if (*rebuild) return orderflow::cli::rebuild_projections(config, rebuild_options, std::cout);
+    if (*verify_backup) return orderflow::cli::verify_backup(backup_dir, std::cout) == 0 ? 0 : 1;
     const auto connect = [](const std::string& dsn) {
       return orderflow::pg::connect_with_retry(dsn, std::chrono::seconds(30));
     };

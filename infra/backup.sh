@@ -89,20 +89,13 @@ dumps_of() {
     "$1/manifest.json"
 }
 
+# The check itself is orderflow-ctl's (cli/verify_backup.cpp): checksums, manifest, every dump read back.
 verify() {
   local b=${1:?usage: $0 verify BACKUP}
-  [[ -f $b/manifest.json && -f $b/SHA256SUMS ]] || die "$b: not a complete backup"
-  (cd "$b" && sha256sum --quiet --check SHA256SUMS) || die "$b: checksum mismatch"
-  python3 -c 'import json,sys; m=json.load(open(sys.argv[1])); assert m["format"] in ("orderflow-backup/1", "orderflow-backup/2")' \
-    "$b/manifest.json" || die "$b: unreadable manifest"
-  local file tables
-  while read -r file; do
-    [[ -f $b/$file ]] || die "$b: $file is missing"
-    # Reads the whole archive (every table's data), as a restore would, without a database.
-    "$bin/pg_restore" --file=/dev/null "$b/$file" || die "$b: $file does not read back"
-    tables=$("$bin/pg_restore" --list "$b/$file" | grep -c ' TABLE DATA ' || true)
-    log "$b: $file ok ($tables tables)"
-  done < <(dumps_of "$b")
+  local ctl
+  ctl=$(realpath -m -- "${ORDERFLOW_BUILD_DIR:-$here/../build}")/cli/orderflow-ctl
+  [[ -x $ctl ]] || die "$ctl is not built (make build)"
+  "$ctl" verify-backup "$b" >&2 || die "$b: not a good backup"
 }
 
 restore() {

@@ -85,6 +85,13 @@ TEST(Backup, ARestoreDuringLoadResumesAndConverges) {
     f.put('\x5a');
   }
   EXPECT_NE(backup_script({"verify", damaged}, p.dsn(), backups).exit_code, 0);
+  // The same check as the operator's tool: orderflow-ctl verify-backup.
+  const auto ctl_verified = p.run_ctl({"verify-backup", backup});
+  EXPECT_EQ(ctl_verified.exit_code, 0) << ctl_verified.output;
+  const auto ctl_damaged = p.run_ctl({"verify-backup", damaged});
+  EXPECT_NE(ctl_damaged.exit_code, 0);
+  EXPECT_NE(ctl_damaged.output.find("orderflow.dump: checksum mismatch"), std::string::npos)
+      << ctl_damaged.output;
 
   // Restore refuses a database that is not empty.
   const auto refused = backup_script({"restore", backup}, p.dsn(), backups);
