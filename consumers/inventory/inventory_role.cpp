@@ -70,6 +70,11 @@ std::vector<std::string> InventoryRole::topics() const {
   return {std::string(messages::kInventoryCommands.name)};
 }
 
+bool InventoryRole::idempotent_by_state(const messages::Message& m) const {
+  return std::holds_alternative<messages::ReserveStock>(m.payload) ||
+         std::holds_alternative<messages::ReleaseStock>(m.payload);
+}
+
 void InventoryRole::apply(pqxx::transaction_base& tx, std::vector<runtime::Record>& batch,
                           runtime::Outbox& out) {
   std::set<std::string> skus;

@@ -10,6 +10,9 @@ class InventoryRole : public runtime::Role {
   std::string name() const override { return "inventory"; }
   std::vector<std::string> topics() const override;
   void apply(pqxx::transaction_base& tx, std::vector<runtime::Record>& batch, runtime::Outbox& out) override;
+  // ReserveStock (the reservation exists) and ReleaseStock (it is no longer reserved); not AdjustStock,
+  // whose late repeat would set an older on-hand count again.
+  bool idempotent_by_state(const messages::Message& m) const override;
 };
 
 }  // namespace orderflow::inventory

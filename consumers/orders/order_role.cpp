@@ -142,6 +142,13 @@ std::vector<std::string> OrderRole::topics() const {
   return {std::string(messages::kOrdersCommands.name), std::string(messages::kInventoryEvents.name)};
 }
 
+bool OrderRole::idempotent_by_state(const messages::Message& m) const {
+  return std::holds_alternative<messages::PlaceOrder>(m.payload) ||
+         std::holds_alternative<messages::StockReserved>(m.payload) ||
+         std::holds_alternative<messages::StockShort>(m.payload) ||
+         std::holds_alternative<messages::StockReleased>(m.payload);
+}
+
 void OrderRole::apply(pqxx::transaction_base& tx, std::vector<runtime::Record>& batch, runtime::Outbox& out) {
   std::set<std::string> order_ids, skus;
   for (const auto& r : batch) {

@@ -11,6 +11,9 @@ class OrderRole : public runtime::Role {
   std::string name() const override { return "orders"; }
   std::vector<std::string> topics() const override;
   void apply(pqxx::transaction_base& tx, std::vector<runtime::Record>& batch, runtime::Outbox& out) override;
+  // PlaceOrder (the order exists) and the stock answers (the line is no longer pending); not CancelOrder,
+  // whose repeat would be refused, an event its first copy did not cause.
+  bool idempotent_by_state(const messages::Message& m) const override;
 };
 
 }  // namespace orderflow::orders

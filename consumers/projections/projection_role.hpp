@@ -17,6 +17,9 @@ class ProjectionRole : public runtime::Role {
   std::string name() const override { return "projections"; }
   std::vector<std::string> topics() const override;
   void apply(pqxx::transaction_base& tx, std::vector<runtime::Record>& batch, runtime::Outbox& out) override;
+  // Every event: the projector guards each view row by the order's version, the SKU's version or the
+  // event id, and counts a sale only on the guarded transition.
+  bool idempotent_by_state(const messages::Message&) const override { return true; }
   void transaction_started() override { pending_ = {}; }
   void transaction_committed() override;
 

@@ -129,23 +129,67 @@ TEST(ConsumerRuntime, StoredOffsetsWinOverKafkasCommittedOffsets) {
   EXPECT_EQ(orders_of(customer), "10");
 }
 
-TEST(ConsumerRuntime, ARecordSeenAgainAfterItsOffsetIsSkippedByItsId) {
-  // The same message published twice, far apart (as a relay that crashed between send and delete
-  // does): the second copy is not applied, counted as a duplicate.
-  const std::string customer = test::unique("again");
-  const std::string message = test::place_order_message(customer, "k");
-  produce_raw(order_id_for(customer, "k"), message);
-  ASSERT_TRUE(test::wait_until(caught_up, 30s));
-  test::sql_exec(pipeline().dsn(),
-                 "DELETE FROM orders.order_lines l USING orders.orders o WHERE l.order_id = o.order_id"
-                 " AND o.customer_id = '" +
-                     customer + "'; DELETE FROM orders.orders WHERE customer_id = '" + customer + "'");
-  produce_raw(order_id_for(customer, "k"), message);
-  ASSERT_TRUE(test::wait_until(caught_up, 30s));
-  EXPECT_EQ(orders_of(customer), "0") << "the second copy was applied";
+// The orders worker's count of records skipped by their id.
+double duplicates_counted() {
   http::Client c("127.0.0.1", pipeline().metrics_port("orders"));
-  EXPECT_EQ(c.get("/metrics").body.find(R"(orderflow_duplicate_records_total{role="orders"} 0)"),
-            std::string::npos);
+  const std::string body = c.get("/metrics").body;
+  const std::string series = R"(orderflow_duplicate_records_total{role="orders"} )";
+  const auto at = body.find(series);
+  return at == std::string::npos ? 0 : std::stod(body.substr(at + series.size()));
+}
+
+std::string processed_rows(const std::string& message_id) {
+  return pipeline().sql("SELECT count(*) FROM runtime.processed_messages WHERE message_id = '" + message_id +
+                        "'");
+}
+
+TEST(ConsumerRuntime, ARepeatedCancelSeenAgainAfterItsOffsetIsSkippedByItsId) {
+  // The same CancelOrder published twice, far apart (as a relay that crashed between send and delete
+  // does). CancelOrder is not idempotent by state: each copy applied would emit its own answer (here a
+  // refusal: S1 is not in this test's catalog, so the order is REJECTED). The second copy is skipped by
+  // its id, and counted as a duplicate.
+  const std::string customer = test::unique("again");
+  const std::string order_id = order_id_for(customer, "k");
+  produce_raw(order_id, test::place_order_message(customer, "k"));
+  const auto cancel = messages::make_message(messages::CancelOrder{order_id, "changed my mind"});
+  produce_raw(order_id, messages::encode(cancel));
+  ASSERT_TRUE(test::wait_until(caught_up, 30s));
+  const std::string order =
+      "SELECT status || ' v' || version FROM orders.orders WHERE order_id = '" + order_id + "'";
+  ASSERT_EQ(pipeline().sql(order), "REJECTED v2");
+  EXPECT_EQ(processed_rows(cancel.id), "1");
+  const double counted = duplicates_counted();
+  produce_raw(order_id, messages::encode(cancel));
+  ASSERT_TRUE(test::wait_until(caught_up, 30s));
+  EXPECT_TRUE(test::wait_until([&] { return duplicates_counted() == counted + 1; }, 10s))
+      << counted << " -> " << duplicates_counted();
+  EXPECT_EQ(pipeline().sql(order), "REJECTED v2");
+}
+
+TEST(ConsumerRuntime, ARepeatedPlaceOrderIsAbsorbedByTheOrderRowAndKeepsNoId) {
+  // PlaceOrder is idempotent by state (the order row exists): a copy that comes after the order moved
+  // on (here: rejected, S1 is not in this test's catalog, then a cancel refused) changes nothing, and no
+  // runtime.processed_messages row is written for it.
+  const std::string customer = test::unique("absorbed");
+  const std::string order_id = order_id_for(customer, "k");
+  const std::string place = test::place_order_message(customer, "k");
+  produce_raw(order_id, place);
+  produce_raw(order_id,
+              messages::encode(messages::make_message(messages::CancelOrder{order_id, std::nullopt})));
+  ASSERT_TRUE(test::wait_until(caught_up, 30s));
+  const std::string order =
+      "SELECT status || ' v' || version FROM orders.orders WHERE order_id = '" + order_id + "'";
+  ASSERT_EQ(pipeline().sql(order), "REJECTED v2");
+  const double counted = duplicates_counted();
+  produce_raw(order_id, place);
+  ASSERT_TRUE(test::wait_until(caught_up, 30s));
+  EXPECT_EQ(pipeline().sql(order), "REJECTED v2");
+  EXPECT_EQ(orders_of(customer), "1");
+  EXPECT_EQ(lines_of(customer), "1");
+  const auto decoded = messages::decode(place);
+  ASSERT_TRUE(std::holds_alternative<messages::Message>(decoded));
+  EXPECT_EQ(processed_rows(std::get<messages::Message>(decoded).id), "0");
+  EXPECT_EQ(duplicates_counted(), counted);  // absorbed by the state, not skipped by an id
 }
 
 TEST(ConsumerRuntime, PoisonRecordsGoToTheDeadLetterTopicAndTheWorkerGoesOn) {

@@ -3,15 +3,18 @@
 #include <set>
 
 #include "orderflow/pg.hpp"
+#include "orderflow/vassert.hpp"
 
 namespace orderflow::runtime {
 
-std::vector<bool> ProcessedMessages::mark(pqxx::transaction_base& tx,
-                                          const std::vector<Record>& records) const {
-  std::vector<bool> is_new(records.size(), false);
-  if (records.empty()) return is_new;
+std::vector<bool> ProcessedMessages::mark(pqxx::transaction_base& tx, const std::vector<Record>& records,
+                                          const std::vector<bool>& by_id) const {
+  vassert(by_id.size() == records.size(), "{} records, {} by_id flags", records.size(), by_id.size());
+  std::vector<bool> is_new(records.size(), true);
   pg::ValuesList ids(tx);
-  for (const auto& r : records) ids.row(r.message.id);
+  for (size_t i = 0; i < records.size(); ++i)
+    if (by_id[i]) ids.row(records[i].message.id);
+  if (ids.empty()) return is_new;
   std::set<std::string> fresh;
   for (const auto& row : tx.exec("INSERT INTO runtime.processed_messages (group_id, message_id) SELECT " +
                                  tx.quote(group_) + ", id::uuid FROM (VALUES " + ids.sql() +
@@ -19,7 +22,8 @@ std::vector<bool> ProcessedMessages::mark(pqxx::transaction_base& tx,
     fresh.insert(row[0].as<std::string>());
   }
   // The first record of a fresh id is new; erasing the id from `fresh` makes its repeats old.
-  for (size_t i = 0; i < records.size(); ++i) is_new[i] = fresh.erase(records[i].message.id) == 1;
+  for (size_t i = 0; i < records.size(); ++i)
+    if (by_id[i]) is_new[i] = fresh.erase(records[i].message.id) == 1;
   return is_new;
 }
 

@@ -13,9 +13,12 @@ namespace orderflow::runtime {
 class ProcessedMessages {
  public:
   explicit ProcessedMessages(std::string group) : group_(std::move(group)) {}
-  // Marks the records' envelope ids processed; returns, per record, whether it is new (false for an
-  // id processed before, and for a repeat within the batch). One round trip.
-  std::vector<bool> mark(pqxx::transaction_base& tx, const std::vector<Record>& records) const;
+  // Marks the envelope ids of the records with `by_id` set processed; returns, per record, whether it
+  // is new (false for an id processed before, and for a repeat within the batch). A record without
+  // `by_id` (its role's state makes a repeat harmless: Role::idempotent_by_state) is always new and
+  // leaves no row. One round trip, none when no record needs its id.
+  std::vector<bool> mark(pqxx::transaction_base& tx, const std::vector<Record>& records,
+                         const std::vector<bool>& by_id) const;
 
  private:
   std::string group_;
