@@ -138,6 +138,11 @@ double duplicates_counted() {
   return at == std::string::npos ? 0 : std::stod(body.substr(at + series.size()));
 }
 
+std::string status_and_version(const std::string& order_id) {
+  return pipeline().sql("SELECT status || ' v' || version FROM orders.orders WHERE order_id = '" + order_id +
+                        "'");
+}
+
 std::string processed_rows(const std::string& message_id) {
   return pipeline().sql("SELECT count(*) FROM runtime.processed_messages WHERE message_id = '" + message_id +
                         "'");
@@ -154,16 +159,14 @@ TEST(ConsumerRuntime, ARepeatedCancelSeenAgainAfterItsOffsetIsSkippedByItsId) {
   const auto cancel = messages::make_message(messages::CancelOrder{order_id, "changed my mind"});
   produce_raw(order_id, messages::encode(cancel));
   ASSERT_TRUE(test::wait_until(caught_up, 30s));
-  const std::string order =
-      "SELECT status || ' v' || version FROM orders.orders WHERE order_id = '" + order_id + "'";
-  ASSERT_EQ(pipeline().sql(order), "REJECTED v2");
+  ASSERT_EQ(status_and_version(order_id), "REJECTED v2");
   EXPECT_EQ(processed_rows(cancel.id), "1");
   const double counted = duplicates_counted();
   produce_raw(order_id, messages::encode(cancel));
   ASSERT_TRUE(test::wait_until(caught_up, 30s));
   EXPECT_TRUE(test::wait_until([&] { return duplicates_counted() == counted + 1; }, 10s))
       << counted << " -> " << duplicates_counted();
-  EXPECT_EQ(pipeline().sql(order), "REJECTED v2");
+  EXPECT_EQ(status_and_version(order_id), "REJECTED v2");
 }
 
 TEST(ConsumerRuntime, ARepeatedPlaceOrderIsAbsorbedByTheOrderRowAndKeepsNoId) {
@@ -177,13 +180,11 @@ TEST(ConsumerRuntime, ARepeatedPlaceOrderIsAbsorbedByTheOrderRowAndKeepsNoId) {
   produce_raw(order_id,
               messages::encode(messages::make_message(messages::CancelOrder{order_id, std::nullopt})));
   ASSERT_TRUE(test::wait_until(caught_up, 30s));
-  const std::string order =
-      "SELECT status || ' v' || version FROM orders.orders WHERE order_id = '" + order_id + "'";
-  ASSERT_EQ(pipeline().sql(order), "REJECTED v2");
+  ASSERT_EQ(status_and_version(order_id), "REJECTED v2");
   const double counted = duplicates_counted();
   produce_raw(order_id, place);
   ASSERT_TRUE(test::wait_until(caught_up, 30s));
-  EXPECT_EQ(pipeline().sql(order), "REJECTED v2");
+  EXPECT_EQ(status_and_version(order_id), "REJECTED v2");
   EXPECT_EQ(orders_of(customer), "1");
   EXPECT_EQ(lines_of(customer), "1");
   const auto decoded = messages::decode(place);

@@ -36,6 +36,9 @@ struct Post {
   int status = 0;
   std::string body;
   std::string order_id;  // of a 202
+  Clock::time_point answered() const {
+    return sent + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  }
 };
 
 // POSTs at a bounded rate from a few clients until stopped; every answer is kept.
@@ -172,9 +175,7 @@ TEST(Replication, A202SurvivesABrokerAndTooFewReplicasGive503) {
   // before it may still be retrying when the brokers return, and its 202 is then right.
   std::vector<Post> two_down;
   for (const auto& post : stream.sent_between(t_stopped, t_restart))
-    if (post.sent + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(post.seconds)) <
-        t_restart)
-      two_down.push_back(post);
+    if (post.answered() < t_restart) two_down.push_back(post);
   const auto after = stream.sent_between(t_back + 3s, t_end);
 
   // The blip: from the kill to the last POST (sent with one broker down) that got no 202.

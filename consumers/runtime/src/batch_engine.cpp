@@ -97,9 +97,8 @@ void BatchEngine::transact(Batch& batch, bool isolate) {
   // Records applied before are left out (those whose id is kept; the others the role's state absorbs).
   // Usually there are none; otherwise the role works on copies, since a retry of this transaction must
   // see every record again.
-  std::vector<bool> by_id(batch.good.size());
-  for (size_t i = 0; i < batch.good.size(); ++i) by_id[i] = !role_.idempotent_by_state(batch.good[i].message);
-  const auto is_new = processed_.mark(tx, batch.good, by_id);
+  const auto is_new = processed_.mark(
+      tx, batch.good, [this](const messages::Message& m) { return !role_.idempotent_by_state(m); });
   std::vector<Record> copies;
   std::vector<Record>* records = &batch.good;
   if (std::find(is_new.begin(), is_new.end(), false) != is_new.end()) {

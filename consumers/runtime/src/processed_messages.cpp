@@ -3,17 +3,17 @@
 #include <set>
 
 #include "orderflow/pg.hpp"
-#include "orderflow/vassert.hpp"
 
 namespace orderflow::runtime {
 
-std::vector<bool> ProcessedMessages::mark(pqxx::transaction_base& tx, const std::vector<Record>& records,
-                                          const std::vector<bool>& by_id) const {
-  vassert(by_id.size() == records.size(), "{} records, {} by_id flags", records.size(), by_id.size());
+std::vector<bool> ProcessedMessages::mark(
+    pqxx::transaction_base& tx, const std::vector<Record>& records,
+    const std::function<bool(const messages::Message&)>& keeps_id) const {
   std::vector<bool> is_new(records.size(), true);
+  std::vector<bool> by_id(records.size());
   pg::ValuesList ids(tx);
   for (size_t i = 0; i < records.size(); ++i)
-    if (by_id[i]) ids.row(records[i].message.id);
+    if ((by_id[i] = keeps_id(records[i].message))) ids.row(records[i].message.id);
   if (ids.empty()) return is_new;
   std::set<std::string> fresh;
   for (const auto& row : tx.exec("INSERT INTO runtime.processed_messages (group_id, message_id) SELECT " +
