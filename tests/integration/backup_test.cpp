@@ -4,9 +4,11 @@
 // damaged backup, and restore refuses a database that is not empty.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <mutex>
 #include <thread>
 
@@ -20,10 +22,21 @@ using namespace std::chrono_literals;
 namespace {
 
 test::CommandResult backup_script(const std::vector<std::string>& args, const std::string& dsn,
-                                  const std::string& backup_dir) {
+                                  const std::string& backup_dir,
+                                  std::map<std::string, std::string> env = {}) {
   std::vector<std::string> argv = {std::string(ORDERFLOW_SOURCE_DIR) + "/infra/backup.sh"};
   argv.insert(argv.end(), args.begin(), args.end());
-  return test::run_command(argv, {{"ORDERFLOW_PG_DSN", dsn}, {"ORDERFLOW_BACKUP_DIR", backup_dir}}, 120s);
+  env["ORDERFLOW_PG_DSN"] = dsn;
+  env["ORDERFLOW_BACKUP_DIR"] = backup_dir;
+  return test::run_command(argv, env, 120s);
+}
+
+// The names in a folder, sorted.
+std::vector<std::string> entries_of(const std::string& dir) {
+  std::vector<std::string> names;
+  for (const auto& e : std::filesystem::directory_iterator(dir)) names.push_back(e.path().filename());
+  std::sort(names.begin(), names.end());
+  return names;
 }
 
 std::string last_line(const std::string& s) {
@@ -131,4 +144,30 @@ TEST(Backup, ARestoreDuringLoadResumesAndConverges) {
                   "' AND status = 'CONFIRMED'"),
             p.sql("SELECT count(*) FROM orders.orders WHERE customer_id = '" + customer +
                   "' AND status = 'CONFIRMED'"));
+}
+
+// Retention: each backup removes the complete backups beyond the newest ORDERFLOW_BACKUP_KEEP, and
+// nothing else in the folder (an operator's notes, a copy under another name, an interrupted
+// `.partial`).
+TEST(Backup, RetentionKeepsTheNewestBackupsAndNothingElseIsTouched) {
+  test::Pipeline p(test::Pipeline::Options{.api = false, .roles = {"orders"}, .env = {}});
+  const std::string backups = test::stack().state_dir + "/" + test::unique("retained");
+  std::filesystem::create_directories(backups + "/notes");
+  std::filesystem::create_directories(backups + "/20000101T000000.000Z.partial");
+  std::filesystem::create_directories(backups + "/20000101T000000.000Z-copy");
+  std::vector<std::string> taken;
+  for (int i = 0; i < 4; ++i) {
+    const auto b = backup_script({"backup"}, p.dsn(), backups, {{"ORDERFLOW_BACKUP_KEEP", "2"}});
+    ASSERT_EQ(b.exit_code, 0) << b.output;
+    taken.push_back(std::filesystem::path(last_line(b.output)).filename());
+  }
+  std::vector<std::string> expected = {taken[2], taken[3], "20000101T000000.000Z-copy",
+                                       "20000101T000000.000Z.partial", "notes"};
+  std::sort(expected.begin(), expected.end());
+  EXPECT_EQ(entries_of(backups), expected);
+  const auto listed = backup_script({"list"}, p.dsn(), backups);
+  EXPECT_EQ(listed.output, backups + "/" + taken[2] + "\n" + backups + "/" + taken[3] + "\n");
+  // The default keeps 7: a fifth backup removes nothing.
+  ASSERT_EQ(backup_script({"backup"}, p.dsn(), backups).exit_code, 0);
+  EXPECT_EQ(entries_of(backups).size(), 6u);
 }
