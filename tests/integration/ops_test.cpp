@@ -8,6 +8,11 @@
 #include <unistd.h>
 
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <regex>
+#include <set>
+#include <sstream>
 
 #include "orderflow/json.hpp"
 #include "pipeline.hpp"
@@ -158,4 +163,53 @@ TEST(Ops, ApiAnswers503WhenKafkaDoesNotConfirm) {
   EXPECT_EQ(r.status, 503) << r.body;
   EXPECT_NE(r.body.find("kafka_unavailable"), std::string::npos);
   EXPECT_LT(waited, 10s);
+}
+
+// Every orderflow metric the Grafana dashboard and the alert rules name is a series some running
+// process exports (histograms by their _bucket series), scraped from the api and a worker of every role
+// once an order and a cart went through: a renamed metric or a panel on a series nobody exports fails
+// here, not on an operator's blank panel.
+TEST(Ops, EveryMetricTheDashboardAndTheAlertsNameIsExportedByARunningProcess) {
+  test::Pipeline p(test::Pipeline::Options{
+      .api = true, .roles = {"orders", "inventory", "carts", "projections"}, .env = {}});
+  p.seed_product("MON-1", 100, 10);
+  auto c = p.client();
+  ASSERT_EQ(c.post_json("/v1/orders", R"({"customer_id":"mon","lines":[{"sku":"MON-1","quantity":1}]})",
+                        {{"Idempotency-Key", test::unique("k")}})
+                .status,
+            202);
+  ASSERT_EQ(
+      c.post_json("/v1/carts/" + test::unique("cart") + "/items", R"({"sku":"MON-1","quantity":1})").status,
+      202);
+  ASSERT_TRUE(test::wait_until([&] { return p.quiescent(); }, 60s)) << p.progress();
+
+  std::set<std::string> exported;  // sample names: a histogram's are name_bucket, name_sum, name_count
+  auto scrape = [&](uint16_t port) {
+    http::Client m("127.0.0.1", port);
+    std::istringstream lines(m.get("/metrics").body);
+    for (std::string line; std::getline(lines, line);)
+      if (!line.empty() && line[0] != '#') exported.insert(line.substr(0, line.find_first_of("{ ")));
+  };
+  scrape(p.api_port());
+  for (const auto& role : p.roles()) scrape(p.metrics_port(role));
+  // The decisions panel counts what committed: the one order, confirmed once.
+  EXPECT_NE(http::Client("127.0.0.1", p.metrics_port("orders"))
+                .get("/metrics")
+                .body.find(R"(orderflow_messages_written_total{role="orders",type="OrderConfirmed"} 1)"),
+            std::string::npos);
+
+  std::set<std::string> named;
+  const std::regex metric("orderflow_[a-z_]+");
+  for (const char* file : {"/infra/grafana/orderflow-dashboard.json", "/infra/prometheus/alerts.yml"}) {
+    std::ifstream in(std::string(ORDERFLOW_SOURCE_DIR) + file);
+    const std::string text((std::istreambuf_iterator<char>(in)), {});
+    ASSERT_FALSE(text.empty()) << file;
+    for (std::sregex_iterator it(text.begin(), text.end(), metric), end; it != end; ++it)
+      named.insert(it->str());
+  }
+  EXPECT_GT(named.size(), 10u);
+  std::string missing;
+  for (const auto& name : named)
+    if (!exported.contains(name)) missing += " " + name;
+  EXPECT_EQ(missing, "") << "named by the dashboard or the alerts, exported by no running process";
 }

@@ -134,12 +134,14 @@ void BatchEngine::transact(Batch& batch, bool isolate) {
   }
   for (const auto& [r, reason] : batch.bad) outbox_.dead_letter(r, reason);
   const size_t dead = outbox_.dead_letters();
+  const auto written = outbox_.messages_by_type();
   outbox_.write(tx);
   offsets_.store(tx, batch.next);
   tx.commit();
   role_.transaction_committed();
   metrics_.observe_transaction(std::chrono::duration<double>(Clock::now() - started).count());
   metrics_.add_dead_letters(dead);
+  metrics_.add_written(written);
 }
 
 }  // namespace orderflow::runtime

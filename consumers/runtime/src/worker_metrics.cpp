@@ -63,7 +63,13 @@ WorkerMetrics::WorkerMetrics(const std::string& role)
           BuildGauge()
               .Name("orderflow_consumer_lag")
               .Help("Records of an assigned partition not applied yet: its end minus the committed offset")
-              .Register(metrics::registry())) {}
+              .Register(metrics::registry())),
+      written_family_(BuildCounter()
+                          .Name("orderflow_messages_written_total")
+                          .Help("Messages committed transactions wrote to the outbox, by type (dead "
+                                "letters excluded); the orders role's OrderConfirmed and OrderRejected are "
+                                "its decisions")
+                          .Register(metrics::registry())) {}
 
 void WorkerMetrics::add_applied(size_t good, size_t batch_size) {
   applied_.Increment(static_cast<double>(good));
@@ -72,6 +78,18 @@ void WorkerMetrics::add_applied(size_t good, size_t batch_size) {
 
 void WorkerMetrics::add_dead_letters(size_t n) {
   dead_letters_.Increment(static_cast<double>(n));
+}
+
+void WorkerMetrics::add_written(const std::map<std::string_view, size_t>& by_type) {
+  for (const auto& [type, n] : by_type) {
+    auto it = written_.find(type);
+    if (it == written_.end())
+      it = written_
+               .emplace(std::string(type),
+                        &written_family_.Add({{"role", role_}, {"type", std::string(type)}}))
+               .first;
+    it->second->Increment(static_cast<double>(n));
+  }
 }
 
 void WorkerMetrics::set_lag(const std::map<std::pair<std::string, int32_t>, int64_t>& lag) {

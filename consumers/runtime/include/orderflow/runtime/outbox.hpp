@@ -2,8 +2,10 @@
 // What a transaction wants published. Rows are written in the batch's own transaction, so a message is
 // published if and only if the state change that caused it committed (guarantee 3); the OutboxRelay
 // sends them afterwards.
+#include <map>
 #include <pqxx/pqxx>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "orderflow/config.hpp"
@@ -33,12 +35,15 @@ class Outbox {
   size_t size() const { return rows_.size(); }
   // Dead letters among the queued rows.
   size_t dead_letters() const;
+  // The queued messages (dead letters aside) by type, e.g. {"OrderConfirmed", 3}.
+  std::map<std::string_view, size_t> messages_by_type() const;
   const std::string& source() const { return source_; }
 
  private:
   struct Row {
     std::string topic, key, payload, headers_json;
     bool dead_letter = false;
+    std::string_view type = {};  // the message type's name (static storage); empty for a dead letter
   };
   const Config& config_;
   std::string source_;

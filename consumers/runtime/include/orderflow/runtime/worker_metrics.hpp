@@ -3,6 +3,7 @@
 // (Family::Add is costly), lag series once per partition.
 #include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 
 #include "orderflow/metrics.hpp"
@@ -14,6 +15,9 @@ class WorkerMetrics {
   explicit WorkerMetrics(const std::string& role);
   void add_applied(size_t good, size_t batch_size);
   void add_dead_letters(size_t n);
+  // Messages committed transactions wrote to the outbox, by type: the orders role's OrderConfirmed and
+  // OrderRejected are its decisions.
+  void add_written(const std::map<std::string_view, size_t>& by_type);
   void add_retry() { retries_.Increment(); }
   void add_duplicates(size_t n) { duplicates_.Increment(static_cast<double>(n)); }
   void observe_transaction(double seconds) { tx_seconds_.Observe(seconds); }
@@ -42,6 +46,8 @@ class WorkerMetrics {
   prometheus::Counter& assignments_;
   prometheus::Gauge& stalled_;
   prometheus::Family<prometheus::Gauge>& lag_family_;
+  prometheus::Family<prometheus::Counter>& written_family_;
+  std::map<std::string, prometheus::Counter*, std::less<>> written_;
   std::map<std::pair<std::string, int32_t>, prometheus::Gauge*> lag_;
 };
 
