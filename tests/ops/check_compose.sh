@@ -7,7 +7,9 @@
 #   3. every long-running service has a healthcheck, and the orderflow ones ask /readyz (Kafka and
 #      PostgreSQL reachable), not only /healthz;
 #   4. the image runs as a non-root user, and no service overrides that with root;
-#   5. every ${VARIABLE} the file reads is in .env.example, and .env.example sets nothing it does not read.
+#   5. every ${VARIABLE} the file reads is in .env.example, and .env.example sets nothing it does not read;
+#   6. a Grafana service provisions the dashboard: infra/grafana/orderflow-dashboard.json mounted where
+#      its dashboard provider reads, and a Prometheus data source that is the compose prometheus service.
 set -euo pipefail
 root=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")/../.." && pwd -P)
 cd "$root"
@@ -63,6 +65,35 @@ for v in sorted(read - example):
     fail(f".env.example does not mention {v}, which docker-compose.yml reads")
 for v in sorted(example - read):
     fail(f".env.example sets {v}, which docker-compose.yml does not read")
+
+# 6. Grafana: the dashboard file where the provisioned provider looks, the data source the prometheus service.
+def mounts(service):
+    for v in service.get("volumes") or []:
+        if isinstance(v, str):
+            parts = v.split(":")
+            yield parts[0], parts[1]
+        else:
+            yield v.get("source", ""), v.get("target", "")
+
+services = yaml.safe_load((work / "defaults.yml").read_text())["services"]
+grafana = [v for v in services.values() if str(v.get("image", "")).startswith("grafana/grafana:")]
+if len(grafana) != 1:
+    fail(f"docker-compose.yml: {len(grafana)} Grafana services (grafana/grafana:<version>), want one")
+else:
+    g = dict(mounts(grafana[0]))
+    provisioning = next((t for s, t in g.items() if s.endswith("infra/grafana/provisioning")), None)
+    dashboard = next((t for s, t in g.items() if s.endswith("infra/grafana/orderflow-dashboard.json")), None)
+    if provisioning != "/etc/grafana/provisioning":
+        fail("grafana: infra/grafana/provisioning is not mounted at /etc/grafana/provisioning")
+    providers = yaml.safe_load((root / "infra/grafana/provisioning/dashboards/orderflow.yml").read_text())["providers"]
+    paths = [p["options"]["path"].rstrip("/") for p in providers]
+    if dashboard is None or dashboard.rsplit("/", 1)[0] not in paths:
+        fail(f"grafana: the dashboard is mounted at {dashboard}, outside the provider paths {paths}")
+    sources = yaml.safe_load((root / "infra/grafana/provisioning/datasources/prometheus.yml").read_text())["datasources"]
+    prom = [d for d in sources if d.get("type") == "prometheus"]
+    host = re.match(r"https?://([^:/]+):(\d+)", prom[0].get("url", "")) if prom else None
+    if not host or host.group(1) not in services or host.group(2) != "9090":
+        fail(f"grafana: no data source of type prometheus at the compose prometheus service: {prom}")
 
 for f in failures:
     print("FAIL", f, file=sys.stderr)
