@@ -72,10 +72,14 @@ void deliver_again(const test::Pipeline& p, const std::string& topic) {
     auto envelope = json::parse(value);
     ASSERT_TRUE(envelope);
     const std::string key = (*envelope)["key"].GetString();
-    ASSERT_EQ(
-        producer->produce(p.topic(topic), RdKafka::Topic::PARTITION_UA, RdKafka::Producer::RK_MSG_COPY,
-                          const_cast<char*>(value.data()), value.size(), key.data(), key.size(), 0, nullptr),
-        RdKafka::ERR_NO_ERROR);
+    RdKafka::ErrorCode queued;
+    // A long history (e.g. under --gtest_repeat, which doubles it each time) fills the local queue.
+    while ((queued = producer->produce(p.topic(topic), RdKafka::Topic::PARTITION_UA,
+                                       RdKafka::Producer::RK_MSG_COPY, const_cast<char*>(value.data()),
+                                       value.size(), key.data(), key.size(), 0, nullptr)) ==
+           RdKafka::ERR__QUEUE_FULL)
+      producer->poll(50);
+    ASSERT_EQ(queued, RdKafka::ERR_NO_ERROR);
     producer->poll(0);
   }
   ASSERT_EQ(producer->flush(10000), RdKafka::ERR_NO_ERROR);
@@ -113,7 +117,7 @@ void drive_mixed_traffic(test::Pipeline& p, const std::string& run, int orders) 
                              R"(","lines":[{"sku":")" + a + R"(","quantity":)" +
                              std::to_string(1 + rng() % 3) + R"(},{"sku":")" + b + R"(","quantity":1}]})";
     const auto r = c.post_json("/v1/orders", body, {{"Idempotency-Key", run + "-" + std::to_string(n)}});
-    ASSERT_EQ(r.status, 202) << r.body;
+    ASSERT_EQ(r.status, 202) << r.body << r.error << "; the api: " << p.api().how_it_ended();
     ids.push_back(order_id_of(r));
   }
   ASSERT_TRUE(test::wait_until(
@@ -312,14 +316,17 @@ TEST(Projections, ARebuildWhileServingEqualsTheIncrementalViews) {
   ASSERT_TRUE(test::wait_until([&] { return settled(p); }, 60s)) << p.progress();
   const auto incremental = views_snapshot(p);
   const auto some_order = p.sql("SELECT order_id FROM views.orders ORDER BY order_id LIMIT 1");
+  ASSERT_FALSE(some_order.empty()) << "the earlier tests place the orders read here";
   std::atomic<bool> done{false};
   std::atomic<int> reads{0}, failed{0};
+  std::string first_failure;  // written by the reader before its first ++failed; read after join
   std::thread reader([&] {
     auto c = p.client();
     while (!done) {
       const auto r = c.get("/v1/orders/" + some_order);
       ++reads;
-      if (r.status != 200) ++failed;
+      if (r.status != 200 && failed++ == 0)
+        first_failure = std::to_string(r.status) + " " + r.error + " " + r.body;
     }
   });
   const auto rebuilt = p.run_ctl({"rebuild-projections"}, 120s);
@@ -329,7 +336,10 @@ TEST(Projections, ARebuildWhileServingEqualsTheIncrementalViews) {
   EXPECT_NE(rebuilt.output.find("swapped in"), std::string::npos) << rebuilt.output;
   EXPECT_EQ(views_snapshot(p), incremental) << rebuilt.output;
   EXPECT_GT(reads.load(), 10);
-  EXPECT_EQ(failed.load(), 0) << "GETs not answered 200 during the rebuild, of " << reads.load();
+  EXPECT_EQ(failed.load(), 0) << "GETs not answered 200 during the rebuild, of " << reads.load()
+                              << "; the first: " << first_failure << "; the api: " << p.api().how_it_ended()
+                              << "\n"
+                              << p.api().log_tail();
   EXPECT_EQ(p.sql("SELECT count(*) FROM pg_namespace WHERE nspname LIKE 'views_%'"), "0") << "left behind";
 }
 

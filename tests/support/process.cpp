@@ -60,9 +60,17 @@ bool Process::running() {
   const pid_t r = ::waitpid(pid_, &status, WNOHANG);
   if (r == pid_) {
     pid_ = -1;
+    last_status_ = status;
     return false;
   }
   return true;
+}
+
+std::string Process::how_it_ended() {
+  if (running()) return "running";
+  if (last_status_ < 0) return "not started";
+  if (WIFSIGNALED(last_status_)) return "killed by signal " + std::to_string(WTERMSIG(last_status_));
+  return "exited " + std::to_string(WEXITSTATUS(last_status_));
 }
 
 int Process::stop(int sig, int timeout_ms) {
@@ -73,6 +81,7 @@ int Process::stop(int sig, int timeout_ms) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
+      last_status_ = status;
       return status;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));

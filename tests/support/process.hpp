@@ -25,6 +25,9 @@ class Process {
   // Sends `sig` and returns at once (SIGSTOP, SIGCONT: a zombie worker, a frozen one).
   void signal(int sig);
   bool running();
+  // How the process ended, once running() or stop() saw it end ("exited 1", "killed by signal 11"),
+  // or "running" / "not started".
+  std::string how_it_ended();
   pid_t pid() const { return pid_; }
   const std::string& log_path() const { return log_path_; }
   std::string log_tail(size_t bytes = 4000) const;
@@ -35,6 +38,7 @@ class Process {
   std::map<std::string, std::string> env_;
   std::string log_path_;
   pid_t pid_ = -1;
+  int last_status_ = -1;  // waitpid's status of the last exit seen; -1: none yet
 };
 
 }  // namespace orderflow::test
