@@ -59,8 +59,7 @@ bool Process::running() {
   int status = 0;
   const pid_t r = ::waitpid(pid_, &status, WNOHANG);
   if (r == pid_) {
-    pid_ = -1;
-    last_status_ = status;
+    reaped(status);
     return false;
   }
   return true;
@@ -80,23 +79,29 @@ int Process::stop(int sig, int timeout_ms) {
   while (std::chrono::steady_clock::now() < deadline) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
-      pid_ = -1;
-      last_status_ = status;
+      reaped(status);
       return status;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, nullptr, 0);
-  pid_ = -1;
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  reaped(status);
   return -1;
 }
 
 void Process::kill9() {
   if (pid_ <= 0) return;
   ::kill(pid_, SIGKILL);
-  ::waitpid(pid_, nullptr, 0);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  reaped(status);
+}
+
+void Process::reaped(int status) {
   pid_ = -1;
+  last_status_ = status;
 }
 
 void Process::signal(int sig) {

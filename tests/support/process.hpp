@@ -37,6 +37,7 @@ class Process {
   std::vector<std::string> argv_;
   std::map<std::string, std::string> env_;
   std::string log_path_;
+  void reaped(int status);  // the child is gone: no pid any more, its status kept for how_it_ended()
   pid_t pid_ = -1;
   int last_status_ = -1;  // waitpid's status of the last exit seen; -1: none yet
 };

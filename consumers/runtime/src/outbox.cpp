@@ -12,8 +12,7 @@ namespace orderflow::runtime {
 Outbox::Outbox(const Config& config, std::string source) : config_(config), source_(std::move(source)) {}
 
 void Outbox::publish(const messages::Message& m) {
-  rows_.push_back(
-      Row{config_.topic(std::string(m.topic())), m.key, messages::encode(m), "{}", false, m.type()});
+  rows_.push_back(Row{config_.topic(std::string(m.topic())), m.key, messages::encode(m), "{}", m.type()});
 }
 
 void Outbox::publish_caused(const messages::Message& cause, messages::Payload payload) {
@@ -30,8 +29,7 @@ void Outbox::dead_letter(const Record& r, const std::string& reason) {
   json::put(w, "dlq.source.offset", std::to_string(r.offset));
   json::put(w, "dlq.consumer", source_);
   w.EndObject();
-  rows_.push_back(
-      Row{topics::dlq(r.topic), r.key, r.value, {buffer.GetString(), buffer.GetSize()}, true, {}});
+  rows_.push_back(Row{topics::dlq(r.topic), r.key, r.value, {buffer.GetString(), buffer.GetSize()}, {}});
 }
 
 void Outbox::write(pqxx::transaction_base& tx) {
@@ -61,13 +59,13 @@ void Outbox::truncate(size_t n) {
 
 size_t Outbox::dead_letters() const {
   return static_cast<size_t>(
-      std::count_if(rows_.begin(), rows_.end(), [](const Row& r) { return r.dead_letter; }));
+      std::count_if(rows_.begin(), rows_.end(), [](const Row& r) { return r.dead_letter(); }));
 }
 
 std::map<std::string_view, size_t> Outbox::messages_by_type() const {
   std::map<std::string_view, size_t> counts;
   for (const auto& r : rows_)
-    if (!r.dead_letter) ++counts[r.type];
+    if (!r.dead_letter()) ++counts[r.type];
   return counts;
 }
 

@@ -42,8 +42,8 @@ class Outbox {
  private:
   struct Row {
     std::string topic, key, payload, headers_json;
-    bool dead_letter = false;
-    std::string_view type = {};  // the message type's name (static storage); empty for a dead letter
+    std::string_view type;  // the message type's name (static storage); empty: a dead letter
+    bool dead_letter() const { return type.empty(); }
   };
   const Config& config_;
   std::string source_;
