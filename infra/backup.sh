@@ -116,6 +116,9 @@ restore() {
       psql_q "DROP SCHEMA IF EXISTS runtime, orders, inventory, carts, catalog, views CASCADE; DROP TABLE IF EXISTS public.schema_migrations" "$target"
     fi
     "$bin/pg_restore" --no-owner --exit-on-error --single-transaction --dbname="$target" "$b/$file"
+    # The dump's outbox positions hold the other cluster's transaction ids (migration 007).
+    [[ $(psql_q "SELECT to_regproc('runtime.outbox_rebase') IS NOT NULL" "$target") == t ]] &&
+      log "outbox rebased: $(psql_q "SELECT runtime.outbox_rebase()" "$target") rows to publish"
     log "restored $b/$file into $(psql_q "SELECT current_database()" "$target")"
   done < <(dumps_of "$b")
   log "restored $b: $(psql_q "SELECT count(*) FROM orders.orders" "$(dsn_of orders)") orders"

@@ -14,6 +14,11 @@ namespace orderflow::producers {
 namespace {
 
 constexpr int kRowsPerRound = 2000;
+// How often a relay empties the outbox generation that is all published and switches writers to it:
+// a published row lives between one and two of these.
+constexpr auto kHousekeepingEvery = std::chrono::seconds(2);
+// How soon a relay looks again at rows held back by a transaction still running (usually one commit away).
+constexpr auto kHeldBackRetry = std::chrono::microseconds(2000);
 
 // pqxx 6.4 dispatches notifications to receivers only; the wake-up itself is all we need.
 class Wakeup : public pqxx::notification_receiver {
@@ -28,12 +33,12 @@ struct RelayMetrics {
   explicit RelayMetrics(const std::string& source)
       : published(prometheus::BuildCounter()
                       .Name("orderflow_outbox_published_total")
-                      .Help("Outbox rows published to Kafka and deleted")
+                      .Help("Outbox rows published to Kafka (the cursor moved past them)")
                       .Register(metrics::registry())
                       .Add({{"source", source}})),
         round_seconds(prometheus::BuildHistogram()
                           .Name("orderflow_outbox_round_seconds")
-                          .Help("Time to publish one round of outbox rows (produce to delete)")
+                          .Help("Time to publish one round of outbox rows (read to cursor moved)")
                           .Register(metrics::registry())
                           .Add({{"source", source}}, metrics::latency_buckets())) {}
 };
@@ -98,17 +103,24 @@ void OutboxRelay::run() {
         }
       }
       Wakeup wakeup(*conn, channel(source_));
+      cursor_ = load_cursor(*conn);
       healthy_ = true;
       backoff = std::chrono::milliseconds(100);
+      auto housekept = std::chrono::steady_clock::now();
       for (;;) {
-        const bool more = relay_once(*conn);
+        const Round round = relay_once(*conn);
+        if (std::chrono::steady_clock::now() - housekept > kHousekeepingEvery) {
+          housekeep(*conn);
+          housekept = std::chrono::steady_clock::now();
+        }
         if (stopping_) {
           // Last pass: what committed before the stop goes out now rather than on the next start.
-          while (relay_once(*conn)) {
+          while (relay_once(*conn) == Round::published) {
           }
           return;
         }
-        if (!more) conn->await_notification(0, 200000);
+        if (round == Round::idle) conn->await_notification(0, 200000);
+        if (round == Round::held_back) conn->await_notification(0, kHeldBackRetry.count());
       }
     } catch (const std::exception& e) {
       healthy_ = false;
@@ -116,6 +128,54 @@ void OutboxRelay::run() {
       std::this_thread::sleep_for(backoff);
       backoff = std::min(backoff * 2, std::chrono::milliseconds(5000));
     }
+  }
+}
+
+OutboxRelay::Position OutboxRelay::load_cursor(pqxx::connection& conn) const {
+  pqxx::nontransaction q(conn);
+  const auto r =
+      q.exec("SELECT xid::text, seq FROM runtime.outbox_relayed WHERE source = " + q.quote(source_));
+  if (r.empty()) return Position{};
+  return Position{r[0][0].as<std::string>(), r[0][1].as<int64_t>()};
+}
+
+// The generation writers do not use is emptied by TRUNCATE once every row in it is published (by each
+// source's relay: any relay may do this, one at a time), then writers are switched to it. The check runs
+// under the TRUNCATE's ACCESS EXCLUSIVE lock: a writer that still inserts into this generation (it read
+// the generation before the last switch) holds a lock that conflicts, so no row can come in between the
+// check and the TRUNCATE, and one that comes after it lands in an empty generation and is published as
+// usual. Never a row write: that is the point (issue 11).
+void OutboxRelay::housekeep(pqxx::connection& conn) {
+  try {
+    pqxx::work tx(conn);
+    if (!tx.exec("SELECT pg_try_advisory_xact_lock(hashtext('outbox:housekeeping'))")[0][0].as<bool>())
+      return;
+    // Not behind a backup's or a reader's lock for long: the next round tries again.
+    tx.exec("SET LOCAL lock_timeout = '200ms'");
+    const int current = tx.exec("SELECT current FROM runtime.outbox_generation FOR UPDATE")[0][0].as<int>();
+    const std::string other = "runtime.outbox_generation_" + std::to_string(1 - current);
+    tx.exec("LOCK TABLE " + other + " IN ACCESS EXCLUSIVE MODE");
+    // Sources with a row in `other` not yet published; the sources are found by skipping through the
+    // index on (source, xid, seq), and each source's rows past its cursor by one probe of it.
+    const auto unpublished =
+        tx.exec(
+              "WITH RECURSIVE sources (source) AS ((SELECT source FROM " + other +
+              " ORDER BY source LIMIT 1) UNION ALL SELECT (SELECT o.source FROM " + other +
+              " o WHERE o.source > s.source ORDER BY o.source LIMIT 1) FROM sources s WHERE s.source IS NOT "
+              "NULL) SELECT count(*) FROM sources s LEFT JOIN runtime.outbox_relayed r ON r.source = s.source"
+              " WHERE s.source IS NOT NULL AND (r.source IS NULL OR EXISTS (SELECT 1 FROM " +
+              other +
+              " o WHERE o.source = s.source AND (o.source, o.xid, o.seq) > (r.source, r.xid, r.seq)))")[0][0]
+            .as<int>();
+    if (unpublished > 0) return;  // rolled back: a relay is behind, try again next time
+    tx.exec("TRUNCATE " + other);
+    tx.exec("UPDATE runtime.outbox_generation SET current = " + std::to_string(1 - current) +
+            ", switched_at = now()");
+    tx.commit();
+  } catch (const pqxx::broken_connection&) {
+    throw;
+  } catch (const std::exception& e) {
+    spdlog::debug("outbox relay {}: housekeeping skipped: {}", source_, e.what());
   }
 }
 
@@ -128,36 +188,48 @@ struct RoundReports {
   std::string first_error;
 };
 
-// Publishes up to kRowsPerRound rows in seq order; returns true when it published something (more may
-// wait). Only the longest prefix of delivered rows is deleted: after a failure the round stops there and
-// the next one resends from the first undelivered row, so no later row of a key overtakes an earlier
-// one (librdkafka's idempotent producer fails the rest of a partition's queue after a failed message;
-// rows resent that had got through carry the same id and bytes, which readers drop).
-bool OutboxRelay::relay_once(pqxx::connection& conn) {
+// Publishes up to kRowsPerRound rows in (xid, seq) order; says whether it published something (more may
+// wait) or found rows it must not publish yet (their transactions may still be overtaken, so it looks again
+// soon rather than waiting for a notification that may be another source's). Only the longest prefix of
+// delivered rows is deleted: after a failure the round stops there and the next one resends from the first
+// undelivered row, so no later row of a key overtakes an earlier one (librdkafka's idempotent producer fails
+// the rest of a partition's queue after a failed message; rows resent that had got through carry the same id
+// and bytes, which readers drop).
+OutboxRelay::Round OutboxRelay::relay_once(pqxx::connection& conn) {
   auto& producer = state_->producer;
   const auto started = std::chrono::steady_clock::now();
   pqxx::result rows;
   {
     pqxx::nontransaction q(conn);
-    rows = q.exec("SELECT seq, topic, key, payload, headers::text FROM runtime.outbox WHERE source = " +
-                  q.quote(source_) + " ORDER BY seq LIMIT " + std::to_string(kRowsPerRound));
+    // Below the horizon (the oldest running transaction) every row has committed or never will: the
+    // cursor can pass them without stepping over a row that commits later (migration 007).
+    // Rows at or above it sort last (their xids are the newest): the round takes the settled prefix.
+    rows = q.exec(
+        "SELECT xid::text, seq, topic, key, payload, headers::text, xid < "
+        "pg_snapshot_xmin(pg_current_snapshot())"
+        " FROM runtime.outbox WHERE source = " +
+        q.quote(source_) + " AND (source, xid, seq) > (" + q.quote(source_) + ", " + q.quote(cursor_.xid) +
+        "::xid8, " + std::to_string(cursor_.seq) + ") ORDER BY source, xid, seq LIMIT " +
+        std::to_string(kRowsPerRound));
   }
-  if (rows.empty()) {
-    state_->backlog.Set(0);
-    return false;
+  size_t settled = 0;
+  while (settled < rows.size() && rows[settled][6].as<bool>()) ++settled;
+  if (settled == 0) {
+    state_->backlog.Set(static_cast<double>(rows.size()));
+    return rows.empty() ? Round::idle : Round::held_back;
   }
 
   auto reports = std::make_shared<RoundReports>();
-  reports->delivered.assign(rows.size(), false);
+  reports->delivered.assign(settled, false);
   size_t queued_rows = 0;
-  for (const auto& row : rows) {
-    const size_t index = queued_rows;
-    const pqxx::binarystring payload(row[3]);
+  for (size_t index = 0; index < settled; ++index) {
+    const auto row = rows[index];
+    const pqxx::binarystring payload(row[4]);
     std::string error;
     const bool queued = producer.produce(
-        row[1].as<std::string>(), row[2].as<std::string>(),
+        row[2].as<std::string>(), row[3].as<std::string>(),
         std::string_view(reinterpret_cast<const char*>(payload.data()), payload.size()),
-        parse_headers(row[4].as<std::string>()),
+        parse_headers(row[5].as<std::string>()),
         [reports, index](const kafka::DeliveryResult& r) {
           std::lock_guard lock(reports->mutex);
           ++reports->answered;
@@ -177,42 +249,40 @@ bool OutboxRelay::relay_once(pqxx::connection& conn) {
   }
   const bool flushed = producer.flush(std::chrono::milliseconds(config_.produce_timeout_ms + 1000));
 
-  std::vector<int64_t> done;  // the delivered prefix
+  size_t done = 0;  // the delivered prefix
   std::string failure;
   {
     std::lock_guard lock(reports->mutex);
-    for (size_t i = 0; i < queued_rows && reports->delivered[i]; ++i)
-      done.push_back(rows[i][0].as<int64_t>());
+    while (done < queued_rows && reports->delivered[done]) ++done;
     failure = reports->first_error;
     if (failure.empty() && !flushed) failure = "delivery reports did not come within the produce timeout";
-    if (failure.empty() && done.size() < rows.size()) failure = "a row was not delivered";
+    if (failure.empty() && done < settled) failure = "a row was not delivered";
   }
-  if (!done.empty()) {
-    std::string list;
-    for (int64_t seq : done) {
-      if (!list.empty()) list += ',';
-      list += std::to_string(seq);
-    }
+  if (done > 0) {
+    const Position last{rows[done - 1][0].as<std::string>(), rows[done - 1][1].as<int64_t>()};
     pqxx::work tx(conn);
-    // The delete need not wait for its WAL flush: if a crash loses it, the rows are published again
+    // The cursor need not wait for its WAL flush: if a crash loses it, the rows are published again
     // with the same ids and bytes, which readers skip. It saves an fsync per round.
     tx.exec("SET LOCAL synchronous_commit = off");
-    tx.exec("DELETE FROM runtime.outbox WHERE source = " + tx.quote(source_) + " AND seq IN (" + list + ")");
+    tx.exec("INSERT INTO runtime.outbox_relayed (source, xid, seq) VALUES (" + tx.quote(source_) + ", " +
+            tx.quote(last.xid) + "::xid8, " + std::to_string(last.seq) +
+            ") ON CONFLICT (source) DO UPDATE SET xid = EXCLUDED.xid, seq = EXCLUDED.seq");
     tx.commit();
+    cursor_ = last;
   }
   auto& m = state_->metrics;
-  m.published.Increment(static_cast<double>(done.size()));
+  m.published.Increment(static_cast<double>(done));
   m.round_seconds.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
   // All rows were read unless the round was full: then count what waits behind it.
-  double backlog = static_cast<double>(rows.size() - done.size());
+  double backlog = static_cast<double>(rows.size() - done);
   if (rows.size() == static_cast<size_t>(kRowsPerRound)) {
     pqxx::nontransaction q(conn);
-    backlog =
-        q.exec("SELECT count(*) FROM runtime.outbox WHERE source = " + q.quote(source_))[0][0].as<double>();
+    backlog = q.exec("SELECT count(*) FROM runtime.outbox_pending WHERE source = " + q.quote(source_))[0][0]
+                  .as<double>();
   }
   state_->backlog.Set(backlog);
   if (!failure.empty()) throw std::runtime_error("publishing failed: " + failure);
-  return true;
+  return settled < rows.size() ? Round::held_back : Round::published;
 }
 
 }  // namespace orderflow::producers

@@ -303,7 +303,7 @@ class Pipeline:
             ends = json.loads(out.stdout)
         lag = sum(max(0, ends.get(t, 0) - n) for (_, t), n in consumed.items())
         counts = psql("SELECT (SELECT count(*) FROM orders.orders WHERE status = 'PENDING' AND created_at >= "
-                      f"'{since_db_time}'::timestamptz), (SELECT count(*) FROM runtime.outbox)", self.dsn)
+                      f"'{since_db_time}'::timestamptz), (SELECT count(*) FROM runtime.outbox_pending)", self.dsn)
         pending, outbox = (int(x) for x in counts.split("|"))
         return lag, pending, outbox
 

@@ -57,7 +57,7 @@ std::string views_snapshot(const test::Pipeline& p) {
 // The projections have read everything the other roles published.
 bool settled(const test::Pipeline& p) {
   return p.sql("SELECT count(*) FROM orders.orders WHERE status = 'PENDING'") == "0" &&
-         p.sql("SELECT count(*) FROM runtime.outbox") == "0" && p.caught_up("projections");
+         p.sql("SELECT count(*) FROM runtime.outbox_pending") == "0" && p.caught_up("projections");
 }
 
 // Writes every record of `topic` once more, as a relay that crashed after sending and before deleting

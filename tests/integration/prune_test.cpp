@@ -46,7 +46,8 @@ TEST(PruneProcessed, KeepsTheIdsOfRecordsAReplayWouldReRead) {
   adjust_stock_written_at(p, "PRUNE-1", 7, three_days_ago);
   adjust_stock_written_at(p, "PRUNE-1", 12, three_days_ago + 1000);
   ASSERT_TRUE(test::wait_until(
-      [&] { return p.caught_up("inventory") && p.sql("SELECT count(*) FROM runtime.outbox") == "0"; }, 60s))
+      [&] { return p.caught_up("inventory") && p.sql("SELECT count(*) FROM runtime.outbox_pending") == "0"; },
+      60s))
       << p.progress();
   const std::string version = p.sql("SELECT version FROM inventory.stock WHERE sku = 'PRUNE-1'");
   const int64_t events = kafka::end_offset_total(p.config().kafka_brokers, p.topic("inventory.events"));
@@ -77,7 +78,8 @@ TEST(PruneProcessed, KeepsTheIdsOfRecordsAReplayWouldReRead) {
   ASSERT_EQ(reset.exit_code, 0) << reset.output;
   p.start_worker("inventory");
   ASSERT_TRUE(test::wait_until([&] { return p.caught_up("inventory"); }, 60s)) << p.progress();
-  ASSERT_TRUE(test::wait_until([&] { return p.sql("SELECT count(*) FROM runtime.outbox") == "0"; }, 30s));
+  ASSERT_TRUE(
+      test::wait_until([&] { return p.sql("SELECT count(*) FROM runtime.outbox_pending") == "0"; }, 30s));
   EXPECT_EQ(p.sql("SELECT version FROM inventory.stock WHERE sku = 'PRUNE-1'"), version);
   EXPECT_EQ(p.sql("SELECT on_hand FROM inventory.stock WHERE sku = 'PRUNE-1'"), "12");
   EXPECT_EQ(kafka::end_offset_total(p.config().kafka_brokers, p.topic("inventory.events")), events)

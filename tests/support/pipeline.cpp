@@ -182,7 +182,7 @@ int64_t stored_total(const Pipeline& p, const std::string& role, const std::stri
 int64_t outbox_rows(const Config& config) {
   int64_t rows = 0;
   for (const auto& db : databases(config))
-    rows += std::stoll(sql_value(db.dsn, "SELECT count(*) FROM runtime.outbox"));
+    rows += std::stoll(sql_value(db.dsn, "SELECT count(*) FROM runtime.outbox_pending"));
   return rows;
 }
 

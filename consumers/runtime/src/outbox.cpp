@@ -34,16 +34,22 @@ void Outbox::dead_letter(const Record& r, const std::string& reason) {
 
 void Outbox::write(pqxx::transaction_base& tx) {
   if (rows_.empty()) return;
-  std::string sql = "INSERT INTO runtime.outbox (source, topic, key, payload, headers) VALUES ";
-  bool first = true;
+  // The generation is read in the INSERT itself; a writer that read it just before a switch and inserts
+  // after it is still safe: the relay empties a generation only under a lock this INSERT takes. ORDER BY
+  // ord gives the rows their seq in the order they were queued.
+  std::string values;
+  size_t ord = 0;
   for (const auto& row : rows_) {
-    if (!first) sql += ',';
-    first = false;
-    sql += '(' + tx.quote(source_) + ',' + tx.quote(row.topic) + ',' + tx.quote(row.key) + ',' +
-           tx.quote_raw(reinterpret_cast<const unsigned char*>(row.payload.data()), row.payload.size()) +
-           ',' + tx.quote(row.headers_json) + "::jsonb)";
+    if (!values.empty()) values += ',';
+    values += '(' + std::to_string(ord++) + ',' + tx.quote(row.topic) + ',' + tx.quote(row.key) + ',' +
+              tx.quote_raw(reinterpret_cast<const unsigned char*>(row.payload.data()), row.payload.size()) +
+              ',' + tx.quote(row.headers_json) + ')';
   }
-  tx.exec(sql);
+  tx.exec(
+      "INSERT INTO runtime.outbox (generation, source, topic, key, payload, headers)"
+      " SELECT (SELECT current FROM runtime.outbox_generation), " +
+      tx.quote(source_) + ", topic, key, payload, headers::jsonb FROM (VALUES " + values +
+      ") AS v (ord, topic, key, payload, headers) ORDER BY ord");
   // Delivered on commit only, so the relay never wakes for rows it cannot see yet.
   tx.exec("NOTIFY " + tx.quote_name(producers::OutboxRelay::channel(source_)));
   rows_.clear();

@@ -1,9 +1,12 @@
 #pragma once
 // Publishes a source's outbox rows (runtime.outbox, written by the workers' transactions) in order with the
-// idempotent producer and deletes them after the broker acknowledged them. Rows left by a crash are simply
-// still there and go out on restart. Among several instances of a role, one relay at a time holds the
-// source's advisory lock, which keeps per-key order; the others stand by.
+// idempotent producer and, once the broker acknowledged them, moves the source's cursor past them
+// (runtime.outbox_relayed; migration 007 says why the order is (xid, seq)). Published rows go a whole
+// partition at a time (housekeep). A crash before the cursor moved publishes them again, with the same
+// ids and bytes. Among several instances of a role, one relay at a time holds the source's advisory
+// lock, which keeps per-key order; the others stand by.
 #include <atomic>
+#include <cstdint>
 #include <memory>
 #include <pqxx/connection>
 #include <string>
@@ -27,12 +30,21 @@ class OutboxRelay {
 
  private:
   struct State;  // producer and metrics, created with the relay
+  // Where a source's relay is: the (xid, seq) of the last row it published.
+  struct Position {
+    std::string xid = "0";
+    int64_t seq = 0;
+  };
+  enum class Round { idle, published, held_back };
   void run();
-  bool relay_once(pqxx::connection& conn);
+  Round relay_once(pqxx::connection& conn);
+  Position load_cursor(pqxx::connection& conn) const;
+  void housekeep(pqxx::connection& conn);
 
   const Config& config_;
   std::string source_;
   std::unique_ptr<State> state_;
+  Position cursor_;  // the relay thread's only
   std::atomic<bool> stopping_{false};
   std::atomic<bool> healthy_{true};
   std::thread thread_;
