@@ -2,8 +2,10 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <condition_variable>
 #include <mutex>
+#include <thread>
 
 #include "api_metrics.hpp"
 #include "orderflow/json.hpp"
@@ -11,7 +13,11 @@
 namespace orderflow::api {
 namespace {
 
-// Replies handed to Pistache whose write has not completed yet, process-wide.
+// Replies inside ResponseWriter::send, process-wide. Why not count them down in a continuation of the
+// promise send() returns: Pistache 0.0.5 chains that promise inside send() and its transport thread
+// resolves the chain without the chain's lock, so a then() attached from our thread (a delivery report,
+// the order waiter) at that moment pushes into the vector being iterated: the continuation is lost or
+// the api crashes (seen under the bench: segfault in libpistache's Continuation::finishResolve).
 struct InFlight {
   std::mutex mutex;
   std::condition_variable done;
@@ -31,12 +37,24 @@ InFlight& in_flight() {
   return f;
 }
 
+// A reply queued by send() from another thread is written by its connection's transport thread as soon
+// as that thread wakes (an eventfd): well under this on a loaded box.
+constexpr auto kTransportGrace = std::chrono::milliseconds(200);
+
 }  // namespace
 
 bool Exchange::drain(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   auto& f = in_flight();
-  std::unique_lock lock(f.mutex);
-  return f.done.wait_for(lock, timeout, [&] { return f.count == 0; });
+  {
+    std::unique_lock lock(f.mutex);
+    if (!f.done.wait_until(lock, deadline, [&] { return f.count == 0; })) return false;
+  }
+  std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+      kTransportGrace,
+      std::max<std::chrono::steady_clock::duration>(deadline - std::chrono::steady_clock::now(),
+                                                    std::chrono::steady_clock::duration::zero())));
+  return true;
 }
 
 Exchange::Exchange(Pistache::Http::ResponseWriter response, std::string route)
@@ -58,13 +76,12 @@ void Exchange::reply(Pistache::Http::Code code, const std::string& body,
     state_->response.headers().add<Pistache::Http::Header::ContentType>(type);
     in_flight().add();
     try {
-      state_->response.send(code, body)
-          .then([](ssize_t) { in_flight().remove(); },
-                [](const std::exception_ptr&) { in_flight().remove(); });
+      state_->response.send(code, body);  // no then(): see InFlight
     } catch (...) {
       in_flight().remove();
       throw;
     }
+    in_flight().remove();
   } catch (const std::exception& e) {
     // Pistache throws when the peer is gone (e.g. a client that stopped waiting): nobody to tell.
     spdlog::debug("reply {} on {} not sent: {}", static_cast<int>(code), state_->route, e.what());

@@ -45,9 +45,10 @@ class Exchange {
   // The connection of this exchange; empty once the client is gone.
   std::shared_ptr<Pistache::Tcp::Peer> peer() const { return state_->response.getPeer(); }
 
-  // Waits until every reply handed to Pistache so far has been written to its socket (or failed), at
-  // most `timeout`; false on timeout. Pistache writes a reply sent from another thread later, on its
-  // own thread, and drops what is still queued when the endpoint shuts down: call this before that.
+  // Waits until no reply is being handed to Pistache, then gives its transport threads a short grace
+  // to write what was queued, at most `timeout` in all; false on timeout. Pistache writes a reply sent
+  // from another thread later, on its own thread, and drops what is still queued when the endpoint
+  // shuts down: call this before that. (Why not wait for each write's promise: exchange.cpp, InFlight.)
   static bool drain(std::chrono::milliseconds timeout);
 
  private:
