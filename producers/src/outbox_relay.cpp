@@ -191,10 +191,10 @@ struct RoundReports {
 // Publishes up to kRowsPerRound rows in (xid, seq) order; says whether it published something (more may
 // wait) or found rows it must not publish yet (their transactions may still be overtaken, so it looks again
 // soon rather than waiting for a notification that may be another source's). Only the longest prefix of
-// delivered rows is deleted: after a failure the round stops there and the next one resends from the first
-// undelivered row, so no later row of a key overtakes an earlier one (librdkafka's idempotent producer fails
-// the rest of a partition's queue after a failed message; rows resent that had got through carry the same id
-// and bytes, which readers drop).
+// delivered rows moves the cursor: after a failure the round stops there and the next one resends from the
+// first undelivered row, so no later row of a key overtakes an earlier one (librdkafka's idempotent producer
+// fails the rest of a partition's queue after a failed message; rows resent that had got through carry the
+// same id and bytes, which readers drop).
 OutboxRelay::Round OutboxRelay::relay_once(pqxx::connection& conn) {
   auto& producer = state_->producer;
   const auto started = std::chrono::steady_clock::now();
@@ -202,21 +202,34 @@ OutboxRelay::Round OutboxRelay::relay_once(pqxx::connection& conn) {
   {
     pqxx::nontransaction q(conn);
     // Below the horizon (the oldest running transaction) every row has committed or never will: the
-    // cursor can pass them without stepping over a row that commits later (migration 007).
-    // Rows at or above it sort last (their xids are the newest): the round takes the settled prefix.
+    // cursor can pass them without stepping over a row that commits later (migration 007). Rows at or
+    // above it sort last (their xids are the newest), so the settled rows are a prefix: the first branch
+    // reads only them, the second only whether a row waits above the horizon (one index probe, no
+    // payload), so a round held back by a running transaction reads nothing twice. (The text of xid is
+    // named xid_text: named xid, ORDER BY xid would sort that text, and "10" < "9".)
+    const std::string after = "source = " + q.quote(source_) + " AND (source, xid, seq) > (" +
+                              q.quote(source_) + ", " + q.quote(cursor_.xid) + "::xid8, " +
+                              std::to_string(cursor_.seq) + ")";
     rows = q.exec(
-        "SELECT xid::text, seq, topic, key, payload, headers::text, xid < "
-        "pg_snapshot_xmin(pg_current_snapshot())"
-        " FROM runtime.outbox WHERE source = " +
-        q.quote(source_) + " AND (source, xid, seq) > (" + q.quote(source_) + ", " + q.quote(cursor_.xid) +
-        "::xid8, " + std::to_string(cursor_.seq) + ") ORDER BY source, xid, seq LIMIT " +
-        std::to_string(kRowsPerRound));
+        "WITH horizon AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)"
+        " (SELECT xid::text AS xid_text, seq, topic, key, payload, headers::text, true FROM runtime.outbox"
+        " WHERE " +
+        after + " AND xid < (SELECT xmin FROM horizon) ORDER BY source, xid, seq LIMIT " +
+        std::to_string(kRowsPerRound) +
+        ") UNION ALL (SELECT xid::text AS xid_text, seq, NULL, NULL, NULL, NULL, false FROM runtime.outbox "
+        "WHERE " +
+        after + " AND xid >= (SELECT xmin FROM horizon) ORDER BY source, xid, seq LIMIT 1)");
   }
-  size_t settled = 0;
-  while (settled < rows.size() && rows[settled][6].as<bool>()) ++settled;
+  const bool held_back = !rows.empty() && !rows[rows.size() - 1][6].as<bool>();
+  const size_t settled = rows.size() - (held_back ? 1 : 0);
   if (settled == 0) {
-    state_->backlog.Set(static_cast<double>(rows.size()));
-    return rows.empty() ? Round::idle : Round::held_back;
+    // Held back: at least the row above the horizon waits (counting them all every few ms costs more
+    // than the gauge is worth); the published rounds set it from what they read.
+    if (!held_back)
+      state_->backlog.Set(0);
+    else if (state_->backlog.Value() < 1)
+      state_->backlog.Set(1);
+    return held_back ? Round::held_back : Round::idle;
   }
 
   auto reports = std::make_shared<RoundReports>();
@@ -273,16 +286,17 @@ OutboxRelay::Round OutboxRelay::relay_once(pqxx::connection& conn) {
   auto& m = state_->metrics;
   m.published.Increment(static_cast<double>(done));
   m.round_seconds.Observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
-  // All rows were read unless the round was full: then count what waits behind it.
+  // All settled rows were read unless the round was full: then count what waits behind it. (A held-back
+  // round read one row above the horizon, counted here: more may wait there.)
   double backlog = static_cast<double>(rows.size() - done);
-  if (rows.size() == static_cast<size_t>(kRowsPerRound)) {
+  if (settled == static_cast<size_t>(kRowsPerRound)) {
     pqxx::nontransaction q(conn);
     backlog = q.exec("SELECT count(*) FROM runtime.outbox_pending WHERE source = " + q.quote(source_))[0][0]
                   .as<double>();
   }
   state_->backlog.Set(backlog);
   if (!failure.empty()) throw std::runtime_error("publishing failed: " + failure);
-  return settled < rows.size() ? Round::held_back : Round::published;
+  return held_back && settled < static_cast<size_t>(kRowsPerRound) ? Round::held_back : Round::published;
 }
 
 }  // namespace orderflow::producers

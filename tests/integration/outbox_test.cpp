@@ -111,6 +111,29 @@ TEST(Outbox, PublishedGenerationsAreTruncatedAndAnOpenWriterLosesNothing) {
   EXPECT_EQ(deleted(), deleted_before);
 }
 
+// Rows go out in (xid, seq) order with xid compared as a number: written with ids 10 then 9, they go out 9
+// first (as text, "10" sorts before "9": a relay sorting so would misorder rows, and move its cursor
+// backwards, whenever transaction ids cross a power of ten).
+TEST(Outbox, RowsGoOutInTransactionIdOrderComparedAsNumbers) {
+  test::Pipeline p(test::Pipeline::Options{.api = false, .roles = {"inventory"}, .env = {}});
+  write_row(p, "before");
+  ASSERT_TRUE(test::wait_until([&] { return has(published(p), "before"); }, 30s));
+  p.worker("inventory").stop();
+
+  const std::string topic = p.topic("inventory.events");
+  const auto row = [&](const std::string& xid) {
+    return "INSERT INTO runtime.outbox (generation, xid, source, topic, key, payload) SELECT current, '" +
+           xid + "'::xid8, 'inventory', '" + topic + "', 'outbox-test', convert_to('xid " + xid +
+           "', 'UTF8') FROM runtime.outbox_generation;";
+  };
+  test::sql_exec(p.dsn(),
+                 "DELETE FROM runtime.outbox; " + row("10") + row("9") +
+                     " UPDATE runtime.outbox_relayed SET xid = '3', seq = 0 WHERE source = 'inventory'");
+  p.start_worker("inventory");
+  ASSERT_TRUE(test::wait_until([&] { return published(p).size() == 3; }, 30s)) << joined(published(p));
+  EXPECT_EQ(published(p), (std::vector<std::string>{"before", "xid 9", "xid 10"}));
+}
+
 // A restore brings the other cluster's transaction ids, possibly far ahead of this one's: a cursor there
 // would pass every new row. outbox_rebase (infra/backup.sh restore runs it) drops what was published and
 // restarts the cursor before what was not.
