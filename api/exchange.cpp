@@ -37,6 +37,14 @@ InFlight& in_flight() {
   return f;
 }
 
+// Counts one reply in flight for as long as it lives.
+struct CountedInFlight {
+  CountedInFlight() { in_flight().add(); }
+  ~CountedInFlight() { in_flight().remove(); }
+  CountedInFlight(const CountedInFlight&) = delete;
+  CountedInFlight& operator=(const CountedInFlight&) = delete;
+};
+
 // A reply queued by send() from another thread is written by its connection's transport thread as soon
 // as that thread wakes (an eventfd): well under this on a loaded box.
 constexpr auto kTransportGrace = std::chrono::milliseconds(200);
@@ -50,10 +58,7 @@ bool Exchange::drain(std::chrono::milliseconds timeout) {
     std::unique_lock lock(f.mutex);
     if (!f.done.wait_until(lock, deadline, [&] { return f.count == 0; })) return false;
   }
-  std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
-      kTransportGrace,
-      std::max<std::chrono::steady_clock::duration>(deadline - std::chrono::steady_clock::now(),
-                                                    std::chrono::steady_clock::duration::zero())));
+  std::this_thread::sleep_until(std::min(deadline, std::chrono::steady_clock::now() + kTransportGrace));
   return true;
 }
 
@@ -74,14 +79,8 @@ void Exchange::reply(Pistache::Http::Code code, const std::string& body,
       std::chrono::duration<double>(std::chrono::steady_clock::now() - state_->started).count());
   try {
     state_->response.headers().add<Pistache::Http::Header::ContentType>(type);
-    in_flight().add();
-    try {
-      state_->response.send(code, body);  // no then(): see InFlight
-    } catch (...) {
-      in_flight().remove();
-      throw;
-    }
-    in_flight().remove();
+    const CountedInFlight counted;
+    state_->response.send(code, body);  // no then(): see InFlight
   } catch (const std::exception& e) {
     // Pistache throws when the peer is gone (e.g. a client that stopped waiting): nobody to tell.
     spdlog::debug("reply {} on {} not sent: {}", static_cast<int>(code), state_->route, e.what());

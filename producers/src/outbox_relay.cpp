@@ -155,19 +155,12 @@ void OutboxRelay::housekeep(pqxx::connection& conn) {
     const int current = tx.exec("SELECT current FROM runtime.outbox_generation FOR UPDATE")[0][0].as<int>();
     const std::string other = "runtime.outbox_generation_" + std::to_string(1 - current);
     tx.exec("LOCK TABLE " + other + " IN ACCESS EXCLUSIVE MODE");
-    // Sources with a row in `other` not yet published; the sources are found by skipping through the
-    // index on (source, xid, seq), and each source's rows past its cursor by one probe of it.
-    const auto unpublished =
-        tx.exec(
-              "WITH RECURSIVE sources (source) AS ((SELECT source FROM " + other +
-              " ORDER BY source LIMIT 1) UNION ALL SELECT (SELECT o.source FROM " + other +
-              " o WHERE o.source > s.source ORDER BY o.source LIMIT 1) FROM sources s WHERE s.source IS NOT "
-              "NULL) SELECT count(*) FROM sources s LEFT JOIN runtime.outbox_relayed r ON r.source = s.source"
-              " WHERE s.source IS NOT NULL AND (r.source IS NULL OR EXISTS (SELECT 1 FROM " +
-              other +
-              " o WHERE o.source = s.source AND (o.source, o.xid, o.seq) > (r.source, r.xid, r.seq)))")[0][0]
-            .as<int>();
-    if (unpublished > 0) return;  // rolled back: a relay is behind, try again next time
+    // A row of `other` not yet published (runtime.outbox_pending, the one definition of it)?
+    const bool unpublished =
+        tx.exec("SELECT EXISTS (SELECT 1 FROM runtime.outbox_pending WHERE generation = " +
+                std::to_string(1 - current) + ")")[0][0]
+            .as<bool>();
+    if (unpublished) return;  // rolled back: a relay is behind, try again next time
     tx.exec("TRUNCATE " + other);
     tx.exec("UPDATE runtime.outbox_generation SET current = " + std::to_string(1 - current) +
             ", switched_at = now()");

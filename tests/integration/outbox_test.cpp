@@ -36,6 +36,15 @@ std::vector<std::string> published(const test::Pipeline& p) {
   return test::read_topic(p.config().kafka_brokers, p.topic("inventory.events"));
 }
 
+// A row at a position set by hand (a restore's, or one across a power of ten), as SQL; seq from the
+// sequence unless given.
+std::string insert_row_at(const std::string& topic, const std::string& xid, const std::string& payload,
+                          const std::string& seq = "nextval('runtime.outbox_seq')") {
+  return "INSERT INTO runtime.outbox (generation, xid, seq, source, topic, key, payload) SELECT current, '" +
+         xid + "'::xid8, " + seq + ", 'inventory', '" + topic + "', 'outbox-test', convert_to('" + payload +
+         "', 'UTF8') FROM runtime.outbox_generation;";
+}
+
 bool has(const std::vector<std::string>& values, const std::string& v) {
   return std::find(values.begin(), values.end(), v) != values.end();
 }
@@ -44,6 +53,14 @@ std::string joined(const std::vector<std::string>& values) {
   std::string out;
   for (const auto& v : values) out += (out.empty() ? "" : ", ") + v;
   return "[" + out + "]";
+}
+
+// The relay has published a first row ("before") and its worker is stopped: what is written now waits.
+void publish_one_then_stop_the_relay(test::Pipeline& p) {
+  write_row(p, "before");
+  ASSERT_TRUE(test::wait_until([&] { return has(published(p), "before"); }, 30s))
+      << "the relay is not running";
+  p.worker("inventory").stop();
 }
 
 }  // namespace
@@ -116,18 +133,12 @@ TEST(Outbox, PublishedGenerationsAreTruncatedAndAnOpenWriterLosesNothing) {
 // backwards, whenever transaction ids cross a power of ten).
 TEST(Outbox, RowsGoOutInTransactionIdOrderComparedAsNumbers) {
   test::Pipeline p(test::Pipeline::Options{.api = false, .roles = {"inventory"}, .env = {}});
-  write_row(p, "before");
-  ASSERT_TRUE(test::wait_until([&] { return has(published(p), "before"); }, 30s));
-  p.worker("inventory").stop();
+  ASSERT_NO_FATAL_FAILURE(publish_one_then_stop_the_relay(p));
 
   const std::string topic = p.topic("inventory.events");
-  const auto row = [&](const std::string& xid) {
-    return "INSERT INTO runtime.outbox (generation, xid, source, topic, key, payload) SELECT current, '" +
-           xid + "'::xid8, 'inventory', '" + topic + "', 'outbox-test', convert_to('xid " + xid +
-           "', 'UTF8') FROM runtime.outbox_generation;";
-  };
   test::sql_exec(p.dsn(),
-                 "DELETE FROM runtime.outbox; " + row("10") + row("9") +
+                 "DELETE FROM runtime.outbox; " + insert_row_at(topic, "10", "xid 10") +
+                     insert_row_at(topic, "9", "xid 9") +
                      " UPDATE runtime.outbox_relayed SET xid = '3', seq = 0 WHERE source = 'inventory'");
   p.start_worker("inventory");
   ASSERT_TRUE(test::wait_until([&] { return published(p).size() == 3; }, 30s)) << joined(published(p));
@@ -139,21 +150,13 @@ TEST(Outbox, RowsGoOutInTransactionIdOrderComparedAsNumbers) {
 // restarts the cursor before what was not.
 TEST(Outbox, ARebaseAfterARestoreKeepsNewRowsAndDropsPublishedOnes) {
   test::Pipeline p(test::Pipeline::Options{.api = false, .roles = {"inventory"}, .env = {}});
-  write_row(p, "before");
-  ASSERT_TRUE(test::wait_until([&] { return has(published(p), "before"); }, 30s));
-  p.worker("inventory").stop();
+  ASSERT_NO_FATAL_FAILURE(publish_one_then_stop_the_relay(p));
 
   const std::string topic = p.topic("inventory.events");
-  test::sql_exec(
-      p.dsn(),
-      "INSERT INTO runtime.outbox (generation, xid, seq, source, topic, key, payload) SELECT current, x, "
-      "s, 'inventory', '" +
-          topic +
-          "', 'outbox-test', convert_to(v, 'UTF8') FROM runtime.outbox_generation, (VALUES"
-          " ('999999999990'::xid8, 9000000001, 'restored, published there'),"
-          " ('999999999995'::xid8, 9000000002, 'restored, not published')) AS r (x, s, v);"
-          " UPDATE runtime.outbox_relayed SET xid = '999999999990', seq = 9000000001"
-          " WHERE source = 'inventory'");
+  test::sql_exec(p.dsn(), insert_row_at(topic, "999999999990", "restored, published there", "9000000001") +
+                              insert_row_at(topic, "999999999995", "restored, not published", "9000000002") +
+                              " UPDATE runtime.outbox_relayed SET xid = '999999999990', seq = 9000000001"
+                              " WHERE source = 'inventory'");
   EXPECT_EQ(p.sql("SELECT runtime.outbox_rebase()"), "1");
 
   p.start_worker("inventory");
