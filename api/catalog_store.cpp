@@ -36,8 +36,8 @@ std::map<std::string, Product> catalog_entries(const std::string& catalog_dsn,
   return db::read(catalog_dsn, [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     std::map<std::string, Product> out;
-    for (auto& p :
-         products_of(tx.exec(std::string(kSelect) + " WHERE p.sku IN (" + pg::quoted_list(tx, skus) + ")")))
+    for (auto& p : products_of(pg::exec_prepared(tx, std::string(kSelect) + " WHERE p.sku = ANY($1::text[])",
+                                                 pg::array_literal(skus))))
       out[p.sku] = std::move(p);
     return out;
   });
@@ -82,10 +82,11 @@ Freshness CatalogStore::add_stock(std::vector<Product>& products) const {
   const auto [stock, freshness] = db::read(views_dsn_, [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     std::map<std::string, std::pair<int64_t, int64_t>> out;
-    const std::string matching = skus.empty() ? "false" : "s.sku IN (" + pg::quoted_list(tx, skus) + ")";
-    const auto rows =
-        tx.exec(std::string("SELECT s.sku, s.available, coalesce(s.on_hand, 0), ") + kFreshnessColumn +
-                " FROM (SELECT 1) one LEFT JOIN views.stock s ON " + matching);
+    const auto rows = pg::exec_prepared(
+        tx,
+        std::string("SELECT s.sku, s.available, coalesce(s.on_hand, 0), ") + kFreshnessColumn +
+            " FROM (SELECT 1) one LEFT JOIN views.stock s ON s.sku = ANY($1::text[])",
+        pg::array_literal(skus));
     for (const auto& row : rows) {
       if (!row[0].is_null()) out[row[0].as<std::string>()] = {row[1].as<int64_t>(), row[2].as<int64_t>()};
     }

@@ -37,7 +37,7 @@ OrderReads OrderStore::orders_json(const std::vector<std::string>& order_ids, bo
   return db::read(views_dsn_, [&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
     OrderReads found;
-    for (const auto& row : tx.exec_params(query, ids)) {
+    for (const auto& row : pg::exec_prepared(tx, query, ids)) {
       found.freshness = freshness_from(row[2].as<std::string>());
       if (!row[0].is_null()) found.orders.emplace(row[0].as<std::string>(), row[1].as<std::string>());
     }

@@ -5,6 +5,8 @@
 
 #include <cstring>
 
+#include "orderflow/text.hpp"
+
 namespace orderflow {
 namespace {
 
@@ -57,14 +59,7 @@ Digest hmac_sha256(std::string_view key, std::string_view data) {
 }
 
 std::string to_hex(const Digest& digest) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(digest.size() * 2);
-  for (const uint8_t b : digest) {
-    out += kHex[b >> 4];
-    out += kHex[b & 0xf];
-  }
-  return out;
+  return text::hex(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
 std::optional<Digest> digest_from_hex(std::string_view hex) {

@@ -4,6 +4,8 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <functional>
 #include <thread>
 
 #include "orderflow/log.hpp"
@@ -29,6 +31,41 @@ std::string guarded_dsn(const std::string& dsn, const SessionLimits& limits) {
     out += "'";
   }
   return out;
+}
+
+void append_array_element(std::string& literal, std::string_view value) {
+  literal += '"';
+  for (const char c : value) {
+    if (c == '"' || c == '\\') literal += '\\';
+    literal += c;
+  }
+  literal += '"';
+}
+
+std::string statement_name(const std::string& sql) {
+  return fmt::format("orderflow_{:016x}", std::hash<std::string>{}(sql));
+}
+
+std::string Rows::from(std::string_view names, int first_parameter) const {
+  vassert(!columns_.empty(), "from() of rows that have none: the caller checks empty() first");
+  const auto named = static_cast<size_t>(std::count(names.begin(), names.end(), ',')) + 1;
+  vassert(named == columns_.size(), "{} names ({}) for rows of {} columns", named, names, columns_.size());
+  std::string out = "unnest(";
+  for (size_t i = 0; i < columns_.size(); ++i)
+    out += fmt::format("{}${}::text[]", i == 0 ? "" : ", ", first_parameter + static_cast<int>(i));
+  return out + ") AS v (" + std::string(names) + ")";
+}
+
+std::vector<std::string> Rows::parameters() const {
+  std::vector<std::string> out;
+  out.reserve(columns_.size());
+  for (const auto& column : columns_) out.push_back(column + "}");
+  return out;
+}
+
+pqxx::result exec_rows(pqxx::transaction_base& tx, const std::string& sql, const Rows& rows) {
+  const auto parameters = rows.parameters();
+  return exec_prepared(tx, sql, pqxx::prepare::make_dynamic_params(parameters));
 }
 
 std::unique_ptr<pqxx::connection> connect(const std::string& dsn, const SessionLimits& limits) {

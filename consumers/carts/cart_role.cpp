@@ -13,16 +13,17 @@ namespace {
 
 std::map<std::string, Cart> load(pqxx::transaction_base& tx, const std::set<std::string>& ids) {
   std::map<std::string, Cart> carts;
-  const std::string list = pg::quoted_list(tx, ids);
-  for (const auto& row :
-       tx.exec("SELECT cart_id, last_order_id::text, version FROM carts.carts WHERE cart_id IN (" + list +
-               ") FOR UPDATE")) {
+  const std::string list = pg::array_literal(ids);
+  for (const auto& row : pg::exec_prepared(tx,
+                                           "SELECT cart_id, last_order_id::text, version FROM carts.carts "
+                                           "WHERE cart_id = ANY($1::text[]) FOR UPDATE",
+                                           list)) {
     Cart& c = carts[row[0].as<std::string>()];
     if (!row[1].is_null()) c.last_order_id = row[1].as<std::string>();
     c.version = row[2].as<int>();
   }
-  for (const auto& row :
-       tx.exec("SELECT cart_id, sku, quantity FROM carts.cart_items WHERE cart_id IN (" + list + ")")) {
+  for (const auto& row : pg::exec_prepared(
+           tx, "SELECT cart_id, sku, quantity FROM carts.cart_items WHERE cart_id = ANY($1::text[])", list)) {
     carts[row[0].as<std::string>()].items[row[1].as<std::string>()] = row[2].as<int>();
   }
   return carts;
@@ -30,7 +31,7 @@ std::map<std::string, Cart> load(pqxx::transaction_base& tx, const std::set<std:
 
 // A touched cart is written whole: its row upserted, its items replaced.
 void save(pqxx::transaction_base& tx, const std::map<std::string, Cart>& carts) {
-  pg::ValuesList rows(tx), items(tx);
+  pg::Rows rows, items;
   std::set<std::string> touched;
   for (const auto& [id, c] : carts) {
     if (!c.dirty) continue;
@@ -39,19 +40,22 @@ void save(pqxx::transaction_base& tx, const std::map<std::string, Cart>& carts) 
     for (const auto& [sku, quantity] : c.items) items.row(id, sku, quantity);
   }
   if (touched.empty()) return;
-  tx.exec(
-      "INSERT INTO carts.carts (cart_id, last_order_id, version) SELECT cart_id, last_order_id::uuid, "
-      "version::int"
-      " FROM (VALUES " +
-      rows.sql() +
-      ") AS v (cart_id, last_order_id, version) ON CONFLICT (cart_id) DO UPDATE"
-      " SET last_order_id = EXCLUDED.last_order_id, version = EXCLUDED.version, updated_at = now()");
-  tx.exec("DELETE FROM carts.cart_items WHERE cart_id IN (" + pg::quoted_list(tx, touched) + ")");
+  pg::exec_rows(
+      tx,
+      "INSERT INTO carts.carts (cart_id, last_order_id, version) SELECT cart_id, last_order_id::uuid,"
+      " version::int FROM " +
+          rows.from("cart_id, last_order_id, version") +
+          " ON CONFLICT (cart_id) DO UPDATE"
+          " SET last_order_id = EXCLUDED.last_order_id, version = EXCLUDED.version, updated_at = now()",
+      rows);
+  pg::exec_prepared(tx, "DELETE FROM carts.cart_items WHERE cart_id = ANY($1::text[])",
+                    pg::array_literal(touched));
   if (!items.empty()) {
-    tx.exec(
-        "INSERT INTO carts.cart_items (cart_id, sku, quantity) SELECT cart_id, sku, quantity::int FROM "
-        "(VALUES " +
-        items.sql() + ") AS v (cart_id, sku, quantity)");
+    pg::exec_rows(
+        tx,
+        "INSERT INTO carts.cart_items (cart_id, sku, quantity) SELECT cart_id, sku, quantity::int FROM " +
+            items.from("cart_id, sku, quantity"),
+        items);
   }
 }
 

@@ -13,22 +13,24 @@ namespace {
 void load(pqxx::transaction_base& tx, const std::set<std::string>& skus,
           const std::set<StockLedger::ReservationKey>& keys, StockLedger& ledger) {
   if (!skus.empty()) {
-    for (const auto& row :
-         tx.exec("SELECT sku, on_hand, available, version FROM inventory.stock WHERE sku IN (" +
-                 pg::quoted_list(tx, skus) + ") FOR UPDATE")) {
+    for (const auto& row : pg::exec_prepared(
+             tx,
+             "SELECT sku, on_hand, available, version FROM inventory.stock WHERE sku = ANY($1::text[])"
+             " FOR UPDATE",
+             pg::array_literal(skus))) {
       ledger.stock[row[0].as<std::string>()] =
           Stock{row[1].as<int64_t>(), row[2].as<int64_t>(), row[3].as<int64_t>(), false};
     }
   }
   if (!keys.empty()) {
-    pg::ValuesList pairs(tx);
+    pg::Rows pairs;
     for (const auto& [order_id, sku] : keys) pairs.row(order_id, sku);
-    for (const auto& row :
-         tx.exec("SELECT r.order_id::text, r.sku, r.quantity, r.state FROM inventory.reservations r"
-                 " JOIN (VALUES " +
-                 pairs.sql() +
-                 ") AS k (order_id, sku)"
-                 " ON r.order_id = k.order_id::uuid AND r.sku = k.sku")) {
+    for (const auto& row : pg::exec_rows(tx,
+                                         "SELECT r.order_id::text, r.sku, r.quantity, r.state FROM "
+                                         "inventory.reservations r JOIN " +
+                                             pairs.from("order_id, sku") +
+                                             " ON r.order_id = v.order_id::uuid AND r.sku = v.sku",
+                                         pairs)) {
       ledger.reservations[{row[0].as<std::string>(), row[1].as<std::string>()}] =
           Reservation{row[2].as<int>(), pg::state_from<ReservationState>(row[3]), false};
     }
@@ -37,30 +39,31 @@ void load(pqxx::transaction_base& tx, const std::set<std::string>& skus,
 
 // Writes back what the ledger changed: one statement for stock, one for reservations.
 void save(pqxx::transaction_base& tx, const StockLedger& ledger) {
-  pg::ValuesList stock(tx);
+  pg::Rows stock;
   for (const auto& [sku, s] : ledger.stock) {
     if (s.dirty) stock.row(sku, s.on_hand, s.available, s.version);
   }
   if (!stock.empty()) {
-    tx.exec(
+    pg::exec_rows(
+        tx,
         "INSERT INTO inventory.stock (sku, on_hand, available, version)"
-        " SELECT sku, on_hand::bigint, available::bigint, version::bigint FROM (VALUES " +
-        stock.sql() +
-        ") AS v (sku, on_hand, available, version)"
-        " ON CONFLICT (sku) DO UPDATE SET on_hand = EXCLUDED.on_hand, available = EXCLUDED.available,"
-        " version = EXCLUDED.version, updated_at = now()");
+        " SELECT sku, on_hand::bigint, available::bigint, version::bigint FROM " +
+            stock.from("sku, on_hand, available, version") +
+            " ON CONFLICT (sku) DO UPDATE SET on_hand = EXCLUDED.on_hand, available = EXCLUDED.available,"
+            " version = EXCLUDED.version, updated_at = now()",
+        stock);
   }
-  pg::ValuesList reservations(tx);
+  pg::Rows reservations;
   for (const auto& [key, r] : ledger.reservations) {
     if (r.dirty) reservations.row(key.first, key.second, r.quantity, to_string(r.state));
   }
   if (!reservations.empty()) {
-    tx.exec(
-        "INSERT INTO inventory.reservations (order_id, sku, quantity, state)"
-        " SELECT order_id::uuid, sku, quantity::int, state FROM (VALUES " +
-        reservations.sql() +
-        ") AS v (order_id, sku, quantity, state)"
-        " ON CONFLICT (order_id, sku) DO UPDATE SET state = EXCLUDED.state, updated_at = now()");
+    pg::exec_rows(tx,
+                  "INSERT INTO inventory.reservations (order_id, sku, quantity, state)"
+                  " SELECT order_id::uuid, sku, quantity::int, state FROM " +
+                      reservations.from("order_id, sku, quantity, state") +
+                      " ON CONFLICT (order_id, sku) DO UPDATE SET state = EXCLUDED.state, updated_at = now()",
+                  reservations);
   }
 }
 

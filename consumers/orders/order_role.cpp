@@ -13,11 +13,13 @@ namespace {
 void load(pqxx::transaction_base& tx, const std::set<std::string>& order_ids,
           const std::set<std::string>& skus, OrderSaga& saga) {
   if (!order_ids.empty()) {
-    const std::string ids = pg::quoted_list(tx, order_ids);
-    for (const auto& row : tx.exec("SELECT order_id::text, customer_id, idempotency_key, cart_id, status, "
-                                   "reason, coalesce(total_cents, 0),"
-                                   " version, placed_at::text FROM orders.orders WHERE order_id IN (" +
-                                   ids + ") FOR UPDATE")) {
+    const std::string ids = pg::array_literal(order_ids);
+    for (const auto& row :
+         pg::exec_prepared(tx,
+                           "SELECT order_id::text, customer_id, idempotency_key, cart_id, "
+                           "status, reason, coalesce(total_cents, 0), version, placed_at::text"
+                           " FROM orders.orders WHERE order_id = ANY($1::uuid[]) FOR UPDATE",
+                           ids)) {
       Order& o = saga.orders[row[0].as<std::string>()];
       o.order_id = row[0].as<std::string>();
       o.customer_id = row[1].as<std::string>();
@@ -29,20 +31,20 @@ void load(pqxx::transaction_base& tx, const std::set<std::string>& order_ids,
       o.version = row[7].as<int>();
       o.placed_at = row[8].as<std::string>();
     }
-    for (const auto& row :
-         tx.exec("SELECT order_id::text, line_no, sku, quantity, coalesce(unit_price_cents, 0), state"
-                 " FROM orders.order_lines WHERE order_id IN (" +
-                 ids + ") ORDER BY line_no")) {
+    for (const auto& row : pg::exec_prepared(
+             tx,
+             "SELECT order_id::text, line_no, sku, quantity, coalesce(unit_price_cents, 0), state"
+             " FROM orders.order_lines WHERE order_id = ANY($1::uuid[]) ORDER BY line_no",
+             ids)) {
       saga.orders[row[0].as<std::string>()].lines.push_back(Line{row[1].as<int>(), row[2].as<std::string>(),
                                                                  row[3].as<int>(), row[4].as<int64_t>(),
                                                                  pg::state_from<LineState>(row[5]), false});
     }
-  }
-  if (!order_ids.empty()) {
-    for (const auto& row : tx.exec("SELECT order_id::text, sku, type, quantity, available, sku_version FROM "
-                                   "orders.early_stock_answers"
-                                   " WHERE order_id IN (" +
-                                   pg::quoted_list(tx, order_ids) + ") ORDER BY received_at")) {
+    for (const auto& row :
+         pg::exec_prepared(tx,
+                           "SELECT order_id::text, sku, type, quantity, available, sku_version FROM "
+                           "orders.early_stock_answers WHERE order_id = ANY($1::uuid[]) ORDER BY received_at",
+                           ids)) {
       messages::StockAnswer a{row[0].as<std::string>(), row[1].as<std::string>(), row[3].as<int>(),
                               row[4].as<int64_t>(), row[5].as<int64_t>()};
       const std::string type = row[2].as<std::string>();
@@ -53,8 +55,9 @@ void load(pqxx::transaction_base& tx, const std::set<std::string>& order_ids,
     }
   }
   if (!skus.empty()) {
-    for (const auto& row : tx.exec("SELECT sku, price_cents FROM catalog.products WHERE sku IN (" +
-                                   pg::quoted_list(tx, skus) + ")")) {
+    for (const auto& row :
+         pg::exec_prepared(tx, "SELECT sku, price_cents FROM catalog.products WHERE sku = ANY($1::text[])",
+                           pg::array_literal(skus))) {
       saga.catalog_prices[row[0].as<std::string>()] = row[1].as<int64_t>();
     }
   }
@@ -63,7 +66,7 @@ void load(pqxx::transaction_base& tx, const std::set<std::string>& order_ids,
 // Writes back what the saga changed: new orders and lines inserted, changed ones updated, one
 // statement each.
 void save_early_answers(pqxx::transaction_base& tx, const OrderSaga& saga) {
-  pg::ValuesList rows(tx);
+  pg::Rows rows;
   for (const auto& answer : saga.parked) {
     std::visit(
         [&](const auto& m) {
@@ -73,21 +76,22 @@ void save_early_answers(pqxx::transaction_base& tx, const OrderSaga& saga) {
         answer);
   }
   if (!rows.empty()) {
-    tx.exec(
+    pg::exec_rows(
+        tx,
         "INSERT INTO orders.early_stock_answers (order_id, sku, type, quantity, available, sku_version)"
-        " SELECT order_id::uuid, sku, type, quantity::int, available::bigint, sku_version::bigint FROM "
-        "(VALUES " +
-        rows.sql() + ") AS v (order_id, sku, type, quantity, available, sku_version) ON CONFLICT DO NOTHING");
+        " SELECT order_id::uuid, sku, type, quantity::int, available::bigint, sku_version::bigint FROM " +
+            rows.from("order_id, sku, type, quantity, available, sku_version") + " ON CONFLICT DO NOTHING",
+        rows);
   }
   if (!saga.early_applied.empty()) {
-    tx.exec("DELETE FROM orders.early_stock_answers WHERE order_id IN (" +
-            pg::quoted_list(tx, saga.early_applied) + ")");
+    pg::exec_prepared(tx, "DELETE FROM orders.early_stock_answers WHERE order_id = ANY($1::uuid[])",
+                      pg::array_literal(saga.early_applied));
   }
 }
 
 void save(pqxx::transaction_base& tx, const OrderSaga& saga) {
   save_early_answers(tx, saga);
-  pg::ValuesList new_orders(tx), changed_orders(tx), new_lines(tx), changed_lines(tx);
+  pg::Rows new_orders, changed_orders, new_lines, changed_lines;
   for (const auto& [id, o] : saga.orders) {
     if (!o.dirty) continue;
     if (o.created) {
@@ -105,34 +109,37 @@ void save(pqxx::transaction_base& tx, const OrderSaga& saga) {
     }
   }
   if (!new_orders.empty()) {
-    tx.exec(
-        "INSERT INTO orders.orders (order_id, customer_id, idempotency_key, cart_id, status, reason, "
-        "total_cents,"
-        " version, placed_at) SELECT order_id::uuid, customer_id, idempotency_key, cart_id, status, reason,"
-        " total_cents::bigint, version::int, placed_at::timestamptz FROM (VALUES " +
-        new_orders.sql() +
-        ") AS v (order_id, customer_id, idempotency_key, cart_id, status, reason, total_cents, version, "
-        "placed_at)");
+    pg::exec_rows(
+        tx,
+        "INSERT INTO orders.orders (order_id, customer_id, idempotency_key, cart_id, status, reason,"
+        " total_cents, version, placed_at) SELECT order_id::uuid, customer_id, idempotency_key, cart_id,"
+        " status, reason, total_cents::bigint, version::int, placed_at::timestamptz FROM " +
+            new_orders.from("order_id, customer_id, idempotency_key, cart_id, status, reason, "
+                            "total_cents, version, placed_at"),
+        new_orders);
   }
   if (!new_lines.empty()) {
-    tx.exec(
+    pg::exec_rows(
+        tx,
         "INSERT INTO orders.order_lines (order_id, line_no, sku, quantity, unit_price_cents, state)"
-        " SELECT order_id::uuid, line_no::int, sku, quantity::int, unit_price_cents::bigint, state FROM "
-        "(VALUES " +
-        new_lines.sql() + ") AS v (order_id, line_no, sku, quantity, unit_price_cents, state)");
+        " SELECT order_id::uuid, line_no::int, sku, quantity::int, unit_price_cents::bigint, state FROM " +
+            new_lines.from("order_id, line_no, sku, quantity, unit_price_cents, state"),
+        new_lines);
   }
   if (!changed_orders.empty()) {
-    tx.exec(
-        "UPDATE orders.orders o SET status = v.status, reason = v.reason, version = v.version::int,"
-        " updated_at = now() FROM (VALUES " +
-        changed_orders.sql() +
-        ") AS v (order_id, status, reason, version)"
-        " WHERE o.order_id = v.order_id::uuid");
+    pg::exec_rows(tx,
+                  "UPDATE orders.orders o SET status = v.status, reason = v.reason, version = v.version::int,"
+                  " updated_at = now() FROM " +
+                      changed_orders.from("order_id, status, reason, version") +
+                      " WHERE o.order_id = v.order_id::uuid",
+                  changed_orders);
   }
   if (!changed_lines.empty()) {
-    tx.exec("UPDATE orders.order_lines l SET state = v.state FROM (VALUES " + changed_lines.sql() +
-            ") AS v (order_id, line_no, state) WHERE l.order_id = v.order_id::uuid AND l.line_no = "
-            "v.line_no::int");
+    pg::exec_rows(tx,
+                  "UPDATE orders.order_lines l SET state = v.state FROM " +
+                      changed_lines.from("order_id, line_no, state") +
+                      " WHERE l.order_id = v.order_id::uuid AND l.line_no = v.line_no::int",
+                  changed_lines);
   }
 }
 

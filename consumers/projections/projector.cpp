@@ -84,11 +84,12 @@ class Batch {
     }
     if (ids.empty()) return;
     const auto array = pg::array_literal(ids);
-    for (const auto& row :
-         tx_.exec_params("SELECT order_id::text, customer_id, cart_id, status, reason, total_cents, version,"
-                         " placed_at::text, updated_at::text FROM " +
-                             table("orders") + " WHERE order_id = ANY($1::uuid[]) FOR UPDATE",
-                         array)) {
+    for (const auto& row : pg::exec_prepared(
+             tx_,
+             "SELECT order_id::text, customer_id, cart_id, status, reason, total_cents, version,"
+             " placed_at::text, updated_at::text FROM " +
+                 table("orders") + " WHERE order_id = ANY($1::uuid[]) FOR UPDATE",
+             array)) {
       OrderRow o;
       o.customer_id = row[1].as<std::string>();
       if (!row[2].is_null()) o.cart_id = row[2].as<std::string>();
@@ -100,10 +101,11 @@ class Batch {
       o.updated_at = row[8].as<std::string>();
       orders_.emplace(row[0].as<std::string>(), std::move(o));
     }
-    for (const auto& row : tx_.exec_params("SELECT order_id::text, sku, quantity, unit_price_cents FROM " +
-                                               table("order_lines") +
-                                               " WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, line_no",
-                                           array)) {
+    for (const auto& row : pg::exec_prepared(
+             tx_,
+             "SELECT order_id::text, sku, quantity, unit_price_cents FROM " + table("order_lines") +
+                 " WHERE order_id = ANY($1::uuid[]) ORDER BY order_id, line_no",
+             array)) {
       auto found = orders_.find(row[0].as<std::string>());
       if (found == orders_.end()) continue;
       found->second.lines.push_back(
@@ -224,7 +226,7 @@ class Batch {
   }
 
   void write_orders() {
-    pg::ValuesList rows(tx_), lines(tx_);
+    pg::Rows rows, lines;
     for (const auto& [id, o] : orders_) {
       if (!o.dirty) continue;
       rows.row(id, o.customer_id, o.cart_id, o.status, o.reason, o.total_cents, o.version, o.placed_at,
@@ -234,36 +236,44 @@ class Batch {
         lines.row(id, static_cast<int>(i), o.lines[i].sku, o.lines[i].quantity, o.lines[i].unit_price_cents);
     }
     if (!rows.empty()) {
-      tx_.exec(
+      pg::exec_rows(
+          tx_,
           "INSERT INTO " + table("orders") +
-          " AS o (order_id, customer_id, cart_id, status, reason, total_cents, version, placed_at,"
-          " updated_at) SELECT order_id::uuid, customer_id, cart_id, status, reason, total::bigint,"
-          " version::bigint, placed_at::timestamptz, updated_at::timestamptz FROM (VALUES " +
-          rows.sql() +
-          ") AS v (order_id, customer_id, cart_id, status, reason, total, version, placed_at, updated_at)"
-          " ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason,"
-          " version = EXCLUDED.version, updated_at = EXCLUDED.updated_at WHERE o.version < EXCLUDED.version");
+              " AS o (order_id, customer_id, cart_id, status, reason, total_cents, version, placed_at,"
+              " updated_at) SELECT order_id::uuid, customer_id, cart_id, status, reason, total::bigint,"
+              " version::bigint, placed_at::timestamptz, updated_at::timestamptz FROM " +
+              rows.from(
+                  "order_id, customer_id, cart_id, status, reason, total, version, placed_at, updated_at") +
+              " ON CONFLICT (order_id) DO UPDATE SET status = EXCLUDED.status, reason = EXCLUDED.reason,"
+              " version = EXCLUDED.version, updated_at = EXCLUDED.updated_at WHERE o.version < "
+              "EXCLUDED.version",
+          rows);
     }
     if (!lines.empty()) {
-      tx_.exec("INSERT INTO " + table("order_lines") +
-               " (order_id, line_no, sku, quantity, unit_price_cents)"
-               " SELECT order_id::uuid, line_no::int, sku, quantity::int, price::bigint FROM (VALUES " +
-               lines.sql() + ") AS v (order_id, line_no, sku, quantity, price) ON CONFLICT DO NOTHING");
+      pg::exec_rows(tx_,
+                    "INSERT INTO " + table("order_lines") +
+                        " (order_id, line_no, sku, quantity, unit_price_cents)"
+                        " SELECT order_id::uuid, line_no::int, sku, quantity::int, price::bigint FROM " +
+                        lines.from("order_id, line_no, sku, quantity, price") + " ON CONFLICT DO NOTHING",
+                    lines);
     }
   }
 
   void write_timeline() {
     if (timeline_.empty()) return;
-    pg::ValuesList rows(tx_);
+    pg::Rows rows;
     for (const auto& t : timeline_) rows.row(t.order_id, t.event_id, t.type, t.occurred_at, *t.envelope);
-    tx_.exec("INSERT INTO " + table("order_events") +
-             " (order_id, event_id, type, occurred_at, detail) SELECT order_id::uuid, event_id::uuid, type,"
-             " occurred_at::timestamptz, (envelope::jsonb) -> 'payload' FROM (VALUES " +
-             rows.sql() + ") AS v (order_id, event_id, type, occurred_at, envelope) ON CONFLICT DO NOTHING");
+    pg::exec_rows(
+        tx_,
+        "INSERT INTO " + table("order_events") +
+            " (order_id, event_id, type, occurred_at, detail) SELECT order_id::uuid, event_id::uuid, type,"
+            " occurred_at::timestamptz, (envelope::jsonb) -> 'payload' FROM " +
+            rows.from("order_id, event_id, type, occurred_at, envelope") + " ON CONFLICT DO NOTHING",
+        rows);
   }
 
   void write_stock() {
-    pg::ValuesList rows(tx_);
+    pg::Rows rows;
     for (const auto& [sku, s] : stock_) {
       std::optional<int64_t> on_hand;
       if (s.on_hand) on_hand = s.on_hand->value;
@@ -272,24 +282,25 @@ class Batch {
                s.on_hand ? s.on_hand->version : 0, s.updated_at);
     }
     if (rows.empty()) return;
-    tx_.exec("INSERT INTO " + table("stock") +
-             " AS s (sku, available, available_version, on_hand, on_hand_version, updated_at)"
-             " SELECT sku, available::bigint, available_version::bigint, on_hand::bigint,"
-             " on_hand_version::bigint, updated_at::timestamptz FROM (VALUES " +
-             rows.sql() +
-             ") AS v (sku, available, available_version, on_hand, on_hand_version, updated_at)"
-             " ON CONFLICT (sku) DO UPDATE SET"
-             " available = CASE WHEN EXCLUDED.available_version > s.available_version"
-             "   THEN EXCLUDED.available ELSE s.available END,"
-             " available_version = greatest(s.available_version, EXCLUDED.available_version),"
-             " on_hand = CASE WHEN EXCLUDED.on_hand_version > s.on_hand_version"
-             "   THEN EXCLUDED.on_hand ELSE s.on_hand END,"
-             " on_hand_version = greatest(s.on_hand_version, EXCLUDED.on_hand_version),"
-             " updated_at = greatest(s.updated_at, EXCLUDED.updated_at)");
+    pg::exec_rows(tx_,
+                  "INSERT INTO " + table("stock") +
+                      " AS s (sku, available, available_version, on_hand, on_hand_version, updated_at)"
+                      " SELECT sku, available::bigint, available_version::bigint, on_hand::bigint,"
+                      " on_hand_version::bigint, updated_at::timestamptz FROM " +
+                      rows.from("sku, available, available_version, on_hand, on_hand_version, updated_at") +
+                      " ON CONFLICT (sku) DO UPDATE SET"
+                      " available = CASE WHEN EXCLUDED.available_version > s.available_version"
+                      "   THEN EXCLUDED.available ELSE s.available END,"
+                      " available_version = greatest(s.available_version, EXCLUDED.available_version),"
+                      " on_hand = CASE WHEN EXCLUDED.on_hand_version > s.on_hand_version"
+                      "   THEN EXCLUDED.on_hand ELSE s.on_hand END,"
+                      " on_hand_version = greatest(s.on_hand_version, EXCLUDED.on_hand_version),"
+                      " updated_at = greatest(s.updated_at, EXCLUDED.updated_at)",
+                  rows);
   }
 
   void write_sales() {
-    pg::ValuesList total(tx_), per_sku(tx_);
+    pg::Rows total, per_sku;
     for (const auto& s : sales_) {
       if (s.sku) {
         per_sku.row(s.occurred_at, *s.sku, s.orders, s.units, s.revenue_cents);
@@ -301,37 +312,43 @@ class Batch {
         " orders = t.orders + EXCLUDED.orders, units = t.units + EXCLUDED.units,"
         " revenue_cents = t.revenue_cents + EXCLUDED.revenue_cents";
     if (!total.empty()) {
-      tx_.exec("INSERT INTO " + table("sales_per_minute") +
-               " AS t (minute, orders, units, revenue_cents)"
-               " SELECT date_trunc('minute', at::timestamptz), sum(orders::bigint), sum(units::bigint),"
-               " sum(revenue::bigint) FROM (VALUES " +
-               total.sql() +
-               ") AS v (at, orders, units, revenue) GROUP BY 1 ON CONFLICT (minute) DO UPDATE SET" + add);
+      pg::exec_rows(
+          tx_,
+          "INSERT INTO " + table("sales_per_minute") +
+              " AS t (minute, orders, units, revenue_cents)"
+              " SELECT date_trunc('minute', at::timestamptz), sum(orders::bigint), sum(units::bigint),"
+              " sum(revenue::bigint) FROM " +
+              total.from("at, orders, units, revenue") + " GROUP BY 1 ON CONFLICT (minute) DO UPDATE SET" +
+              add,
+          total);
     }
     if (!per_sku.empty()) {
-      tx_.exec(
+      pg::exec_rows(
+          tx_,
           "INSERT INTO " + table("sku_sales_per_minute") +
-          " AS t (minute, sku, orders, units, revenue_cents)"
-          " SELECT date_trunc('minute', at::timestamptz), sku, sum(orders::bigint), sum(units::bigint),"
-          " sum(revenue::bigint) FROM (VALUES " +
-          per_sku.sql() +
-          ") AS v (at, sku, orders, units, revenue) GROUP BY 1, 2 ON CONFLICT (minute, sku) DO UPDATE SET" +
-          add);
+              " AS t (minute, sku, orders, units, revenue_cents)"
+              " SELECT date_trunc('minute', at::timestamptz), sku, sum(orders::bigint), sum(units::bigint),"
+              " sum(revenue::bigint) FROM " +
+              per_sku.from("at, sku, orders, units, revenue") +
+              " GROUP BY 1, 2 ON CONFLICT (minute, sku) DO UPDATE SET" + add,
+          per_sku);
     }
   }
 
   void write_progress() {
-    pg::ValuesList rows(tx_);
+    pg::Rows rows;
     for (const auto& [tp, p] : progress_) rows.row(tp.first, tp.second, p.next_offset, p.last_event_at);
     if (rows.empty()) return;
-    tx_.exec(
+    pg::exec_rows(
+        tx_,
         "INSERT INTO " + table("progress") +
-        " AS p (topic, partition, next_offset, last_event_at)"
-        " SELECT topic, partition::int, next_offset::bigint, last_event_at::timestamptz FROM (VALUES " +
-        rows.sql() +
-        ") AS v (topic, partition, next_offset, last_event_at) ON CONFLICT (topic, partition) DO UPDATE SET"
-        " next_offset = greatest(p.next_offset, EXCLUDED.next_offset),"
-        " last_event_at = greatest(p.last_event_at, EXCLUDED.last_event_at), updated_at = now()");
+            " AS p (topic, partition, next_offset, last_event_at)"
+            " SELECT topic, partition::int, next_offset::bigint, last_event_at::timestamptz FROM " +
+            rows.from("topic, partition, next_offset, last_event_at") +
+            " ON CONFLICT (topic, partition) DO UPDATE SET"
+            " next_offset = greatest(p.next_offset, EXCLUDED.next_offset),"
+            " last_event_at = greatest(p.last_event_at, EXCLUDED.last_event_at), updated_at = now()",
+        rows);
   }
 
   // NOTIFY carries at most 8000 bytes: the changed ids go in chunks. PostgreSQL delivers them at commit.
@@ -339,7 +356,7 @@ class Batch {
     std::string chunk;
     auto flush = [&] {
       if (chunk.empty()) return;
-      tx_.exec_params("SELECT pg_notify($1, $2)", pg::kViewsOrdersChannel, chunk);
+      pg::exec_prepared(tx_, "SELECT pg_notify($1, $2)", pg::kViewsOrdersChannel, chunk);
       chunk.clear();
     };
     for (const auto& [id, o] : orders_) {

@@ -200,18 +200,21 @@ OutboxRelay::Round OutboxRelay::relay_once(pqxx::connection& conn) {
     // reads only them, the second only whether a row waits above the horizon (one index probe, no
     // payload), so a round held back by a running transaction reads nothing twice. (The text of xid is
     // named xid_text: named xid, ORDER BY xid would sort that text, and "10" < "9".)
-    const std::string after = "source = " + q.quote(source_) + " AND (source, xid, seq) > (" +
-                              q.quote(source_) + ", " + q.quote(cursor_.xid) + "::xid8, " +
-                              std::to_string(cursor_.seq) + ")";
-    rows = q.exec(
+    // Prepared: the text depends on the source only, the cursor goes as $1 (xid) and $2 (seq).
+    const std::string after =
+        "source = " + q.quote(source_) + " AND (source, xid, seq) > (" + q.quote(source_) + ", $1::xid8, $2)";
+    rows = pg::exec_prepared(
+        q,
         "WITH horizon AS MATERIALIZED (SELECT pg_snapshot_xmin(pg_current_snapshot()) AS xmin)"
         " (SELECT xid::text AS xid_text, seq, topic, key, payload, headers::text, true FROM runtime.outbox"
         " WHERE " +
-        after + " AND xid < (SELECT xmin FROM horizon) ORDER BY source, xid, seq LIMIT " +
-        std::to_string(kRowsPerRound) +
-        ") UNION ALL (SELECT xid::text AS xid_text, seq, NULL, NULL, NULL, NULL, false FROM runtime.outbox "
-        "WHERE " +
-        after + " AND xid >= (SELECT xmin FROM horizon) ORDER BY source, xid, seq LIMIT 1)");
+            after + " AND xid < (SELECT xmin FROM horizon) ORDER BY source, xid, seq LIMIT " +
+            std::to_string(kRowsPerRound) +
+            ") UNION ALL (SELECT xid::text AS xid_text, seq, NULL, NULL, NULL, NULL, false FROM "
+            "runtime.outbox "
+            "WHERE " +
+            after + " AND xid >= (SELECT xmin FROM horizon) ORDER BY source, xid, seq LIMIT 1)",
+        cursor_.xid, cursor_.seq);
   }
   const bool held_back = !rows.empty() && !rows[rows.size() - 1][6].as<bool>();
   const size_t settled = rows.size() - (held_back ? 1 : 0);
@@ -270,9 +273,10 @@ OutboxRelay::Round OutboxRelay::relay_once(pqxx::connection& conn) {
     // The cursor need not wait for its WAL flush: if a crash loses it, the rows are published again
     // with the same ids and bytes, which readers skip. It saves an fsync per round.
     tx.exec("SET LOCAL synchronous_commit = off");
-    tx.exec("INSERT INTO runtime.outbox_relayed (source, xid, seq) VALUES (" + tx.quote(source_) + ", " +
-            tx.quote(last.xid) + "::xid8, " + std::to_string(last.seq) +
-            ") ON CONFLICT (source) DO UPDATE SET xid = EXCLUDED.xid, seq = EXCLUDED.seq");
+    pg::exec_prepared(tx,
+                      "INSERT INTO runtime.outbox_relayed (source, xid, seq) VALUES ($1, $2::xid8, $3)"
+                      " ON CONFLICT (source) DO UPDATE SET xid = EXCLUDED.xid, seq = EXCLUDED.seq",
+                      source_, last.xid, last.seq);
     tx.commit();
     cursor_ = last;
   }

@@ -7,6 +7,8 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <type_traits>
+#include <vector>
 
 #include "orderflow/messages/states.hpp"
 #include "orderflow/vassert.hpp"
@@ -60,27 +62,35 @@ E state_from(const pqxx::field& f) {
   return *parsed;
 }
 
-// "'a','b','c'": the quoted values of a container, for `IN (...)`. The container must not be empty.
-template <typename Container>
-std::string quoted_list(pqxx::transaction_base& tx, const Container& values) {
-  std::string out;
-  for (const auto& v : values) {
-    if (!out.empty()) out += ',';
-    out += tx.quote(v);
-  }
-  return out;
-}
+// Appends `value` to a PostgreSQL array literal as one element: double-quoted, quotes and backslashes
+// escaped, so any text is that text again on the server (commas, braces, quotes, "NULL", blanks).
+void append_array_element(std::string& literal, std::string_view value);
 
-// "{a,b,c}": a PostgreSQL array literal of `values`, passed as ONE parameter (e.g. `= ANY($1::uuid[])`).
-// For values already validated (UUIDs): the server parses the literal and refuses anything else.
+// "{"a","b","c"}": a PostgreSQL array literal of `values`, passed as ONE parameter (e.g.
+// `= ANY($1::uuid[])`): the statement's text does not depend on the values, so it can be prepared.
 template <typename Container>
 std::string array_literal(const Container& values) {
   std::string out = "{";
   for (const auto& v : values) {
     if (out.size() > 1) out += ',';
-    out += v;
+    append_array_element(out, v);
   }
   return out + "}";
+}
+
+// The name exec_prepared() prepares `sql` under: derived from the text, so one text is one statement
+// per session whoever runs it (pqxx refuses a name reused for another text, so a collision throws).
+std::string statement_name(const std::string& sql);
+
+// Runs `sql` as a prepared statement of the transaction's connection (prepared there on its first use):
+// the server parses and plans it once per session rather than on every call. `sql` must not splice in
+// values that vary from call to call (pass them as $n parameters, arrays for a batch: Rows below), or
+// each text becomes one more statement kept for the whole session.
+template <typename... Args>
+pqxx::result exec_prepared(pqxx::transaction_base& tx, const std::string& sql, Args&&... args) {
+  const std::string name = statement_name(sql);
+  tx.conn().prepare(name, sql);  // a no-op when this connection knows it already
+  return tx.exec_prepared(name, std::forward<Args>(args)...);
 }
 
 // SQL of `column` (a timestamptz) as RFC 3339 text in UTC, with milliseconds unless `millis` is false:
@@ -90,36 +100,58 @@ inline std::string iso8601_utc(std::string_view column, bool millis = true) {
          (millis ? ".MS" : "") + "\"Z\"')";
 }
 
-// A multi-row VALUES list builder: one round trip for a whole batch, values quoted by libpq.
-class ValuesList {
+// A batch's rows for one statement, sent as parameters: one text[] per column. The statement reads them
+// with from(), `unnest($1::text[], ..., $n::text[]) AS v (names)`, and casts the columns it needs, so its
+// text is the same whatever the batch holds and exec_rows() prepares it once per session (issue 11:
+// parsing and planning a VALUES list per batch cost a third of PostgreSQL's CPU). Values never enter
+// the SQL text, so no value can change it.
+class Rows {
  public:
-  explicit ValuesList(pqxx::transaction_base& tx) : tx_(tx) {}
   template <typename... T>
   void row(const T&... values) {
-    sql_ += sql_.empty() ? "(" : ",(";
-    bool first = true;
-    ((sql_ += (first ? "" : ","), sql_ += quoted(values), first = false), ...);
-    sql_ += ")";
+    if (columns_.empty()) columns_.assign(sizeof...(T), "{");
+    vassert(columns_.size() == sizeof...(T), "a row of {} values for {} columns", sizeof...(T),
+            columns_.size());
+    size_t column = 0;
+    ((put(columns_[column++], values)), ...);
     ++rows_;
   }
   bool empty() const { return rows_ == 0; }
   size_t size() const { return rows_; }
-  const std::string& sql() const { return sql_; }
+  // "unnest($first::text[], ...) AS v (names)": a FROM item of the rows, their columns text, named by
+  // `names` (comma-separated, one per column of the rows; a mismatch is a bug and stops the process).
+  std::string from(std::string_view names, int first_parameter = 1) const;
+  // The parameters from() refers to: one array literal per column.
+  std::vector<std::string> parameters() const;
 
  private:
-  template <typename T>
-  std::string quoted(const T& v) const {
-    return tx_.quote(v);
+  void separate(std::string& column) const {
+    if (rows_ > 0) column += ',';
   }
-  std::string quoted(std::string_view v) const { return tx_.quote(std::string(v)); }
+  void put(std::string& column, std::string_view v) const {
+    separate(column);
+    append_array_element(column, v);
+  }
+  void put(std::string& column, const std::string& v) const { put(column, std::string_view(v)); }
+  void put(std::string& column, const char* v) const { put(column, std::string_view(v)); }
   template <typename T>
-  std::string quoted(const std::optional<T>& v) const {
-    return v ? tx_.quote(*v) : std::string("NULL");
+  requires std::is_arithmetic_v<T>
+  void put(std::string& column, T v) const {
+    separate(column);
+    column += pqxx::to_string(v);
+  }
+  template <typename T>
+  void put(std::string& column, const std::optional<T>& v) const {
+    if (v) return put(column, *v);
+    separate(column);
+    column += "NULL";
   }
 
-  pqxx::transaction_base& tx_;
-  std::string sql_;
+  std::vector<std::string> columns_;  // open array literals, one per column
   size_t rows_ = 0;
 };
+
+// Runs `sql` (which reads `rows` through rows.from() with parameters from 1) as a prepared statement.
+pqxx::result exec_rows(pqxx::transaction_base& tx, const std::string& sql, const Rows& rows);
 
 }  // namespace orderflow::pg

@@ -14,5 +14,7 @@ size_t code_points(std::string_view s);
 // `s` with every byte that is not part of a valid UTF-8 sequence replaced by U+FFFD, so bytes of unknown
 // origin (a dead letter) can be shown as JSON text.
 std::string replace_invalid_utf8(std::string_view s);
+// Any bytes as lower-case hex digits, two per byte (what PostgreSQL's decode(x, 'hex') reads back).
+std::string hex(std::string_view bytes);
 
 }  // namespace orderflow::text

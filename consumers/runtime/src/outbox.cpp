@@ -5,6 +5,7 @@
 #include "orderflow/json.hpp"
 #include "orderflow/pg.hpp"
 #include "orderflow/producers/outbox_relay.hpp"
+#include "orderflow/text.hpp"
 #include "orderflow/topics.hpp"
 
 namespace orderflow::runtime {
@@ -36,20 +37,17 @@ void Outbox::write(pqxx::transaction_base& tx) {
   if (rows_.empty()) return;
   // The generation is read in the INSERT itself; a writer that read it just before a switch and inserts
   // after it is still safe: the relay empties a generation only under a lock this INSERT takes. ORDER BY
-  // ord gives the rows their seq in the order they were queued.
-  std::string values;
-  size_t ord = 0;
-  for (const auto& row : rows_) {
-    if (!values.empty()) values += ',';
-    values += '(' + std::to_string(ord++) + ',' + tx.quote(row.topic) + ',' + tx.quote(row.key) + ',' +
-              tx.quote_raw(reinterpret_cast<const unsigned char*>(row.payload.data()), row.payload.size()) +
-              ',' + tx.quote(row.headers_json) + ')';
-  }
-  tx.exec(
-      "INSERT INTO runtime.outbox (generation, source, topic, key, payload, headers)"
-      " SELECT (SELECT current FROM runtime.outbox_generation), " +
-      tx.quote(source_) + ", topic, key, payload, headers::jsonb FROM (VALUES " + values +
-      ") AS v (ord, topic, key, payload, headers) ORDER BY ord");
+  // ord gives the rows their seq in the order they were queued. The payload goes as hex: it may be
+  // any bytes (a dead letter's), and a text[] element cannot carry a NUL.
+  pg::Rows rows;
+  int ord = 0;
+  for (const auto& row : rows_) rows.row(ord++, row.topic, row.key, text::hex(row.payload), row.headers_json);
+  pg::exec_rows(tx,
+                "INSERT INTO runtime.outbox (generation, source, topic, key, payload, headers)"
+                " SELECT (SELECT current FROM runtime.outbox_generation), " +
+                    tx.quote(source_) + ", topic, key, decode(payload, 'hex'), headers::jsonb FROM " +
+                    rows.from("ord, topic, key, payload, headers") + " ORDER BY ord::int",
+                rows);
   // Delivered on commit only, so the relay never wakes for rows it cannot see yet.
   tx.exec("NOTIFY " + tx.quote_name(producers::OutboxRelay::channel(source_)));
   rows_.clear();

@@ -11,14 +11,16 @@ std::vector<bool> ProcessedMessages::mark(
     const std::function<bool(const messages::Message&)>& keeps_id) const {
   std::vector<bool> is_new(records.size(), true);
   std::vector<bool> by_id(records.size());
-  pg::ValuesList ids(tx);
+  pg::Rows ids;
   for (size_t i = 0; i < records.size(); ++i)
     if ((by_id[i] = keeps_id(records[i].message))) ids.row(records[i].message.id);
   if (ids.empty()) return is_new;
   std::set<std::string> fresh;
-  for (const auto& row : tx.exec("INSERT INTO runtime.processed_messages (group_id, message_id) SELECT " +
-                                 tx.quote(group_) + ", id::uuid FROM (VALUES " + ids.sql() +
-                                 ") AS v (id) ON CONFLICT DO NOTHING RETURNING message_id::text")) {
+  for (const auto& row : pg::exec_rows(
+           tx,
+           "INSERT INTO runtime.processed_messages (group_id, message_id) SELECT " + tx.quote(group_) +
+               ", id::uuid FROM " + ids.from("id") + " ON CONFLICT DO NOTHING RETURNING message_id::text",
+           ids)) {
     fresh.insert(row[0].as<std::string>());
   }
   // The first record of a fresh id is new; erasing the id from `fresh` makes its repeats old.
