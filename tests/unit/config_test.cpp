@@ -77,6 +77,8 @@ TEST_F(ConfigTest, DefaultsWithoutEnvironment) {
   EXPECT_EQ(c.api_port, 8080);
   EXPECT_EQ(c.batch_max_records, 500u);
   EXPECT_EQ(c.session_timeout_ms, 30000u);
+  // Batching at moderate load is on unless turned off (issue 11; BENCHMARKS.md, "Batch linger on").
+  EXPECT_EQ(c.batch_linger_ms, 10u);
 }
 
 TEST_F(ConfigTest, ReadsStringsFromEnvironment) {

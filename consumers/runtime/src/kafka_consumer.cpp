@@ -100,7 +100,12 @@ KafkaConsumer::KafkaConsumer(Options options, Callbacks callbacks)
   if (!options_.group_instance_id.empty()) set(*conf, "group.instance.id", options_.group_instance_id);
   set(*conf, "queued.max.messages.kbytes", "8192");  // bounds prefetch memory...
   set(*conf, "fetch.max.bytes", "8388608");          // ...and the size of one fetch response
-  set(*conf, "fetch.wait.max.ms", "100");
+  if (options_.fetch_hold_ms > 0) {
+    set(*conf, "fetch.min.bytes", "1048576");
+    set(*conf, "fetch.wait.max.ms", std::to_string(options_.fetch_hold_ms));
+  } else {
+    set(*conf, "fetch.wait.max.ms", "100");  // an empty fetch waits this long for a first record
+  }
   std::string err;
   if (conf->set("rebalance_cb", static_cast<RdKafka::RebalanceCb*>(rebalancer_.get()), err) !=
       RdKafka::Conf::CONF_OK) {

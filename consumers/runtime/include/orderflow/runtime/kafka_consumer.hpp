@@ -48,6 +48,10 @@ class KafkaConsumer {
     // timeout (it does not leave the group).
     std::string group_instance_id;
     std::string log_name;  // prefix of its log lines
+    // How long the broker may hold a fetch to fill it (up to 1 MB) instead of answering with the first
+    // record: 0 answers at once. Under a moderate load each fetch then carries many records, so the
+    // broker serves far fewer requests; a lone record waits this long at most.
+    unsigned fetch_hold_ms = 0;
   };
   struct Callbacks {
     // The group gave us `partitions` (the eager protocol assigns the whole set each time). Returns the
