@@ -37,6 +37,13 @@ ENV
     if [[ -f $dir/env ]]; then
       set -a && . "$dir/env" && set +a
     fi
+    # The api and workers of a test binary that was killed (a ctest timeout) before its Pipeline could
+    # stop them: they inherited ORDERFLOW_TEST_STACK, and would retry against the stopped stack forever.
+    for proc in /proc/[0-9]*; do
+      [[ $(readlink "$proc/exe" 2>/dev/null) == */orderflow-* ]] || continue
+      stack=$(tr '\0' '\n' <"$proc/environ" 2>/dev/null | sed -n 's/^ORDERFLOW_TEST_STACK=//p') || continue
+      if [[ -n $stack && $(realpath -m -- "$stack") == "$dir" ]]; then kill -9 "${proc#/proc/}" 2>/dev/null || true; fi
+    done
     # 3-broker clusters that tests started (tests/support/kafka_cluster.hpp) and did not stop.
     for c in "$dir"/*/kafka-cluster; do
       if [[ -d $c ]]; then "$infra/kafka.sh" cluster stop "${c%/kafka-cluster}" || true; fi
