@@ -102,3 +102,21 @@ TEST(BatchLinger, ALoneRecordAfterAnIdleSpellIsNotHeldForTheLinger) {
       test::wait_until([&] { return orders_of(customer) == "1"; }, std::chrono::milliseconds(kLingerMs / 2)))
       << "the lone record waited for the linger";
 }
+
+TEST(BatchLinger, ASlowSteadyFeedIsNotHeldForTheLinger) {
+  // One record every 1.2 s: each comes well inside a linger of the one before (the loop counts as busy),
+  // but a 3 s linger would gather two more at most, not worth holding each record up to 3 s.
+  const std::string customer = test::unique("slow");
+  ASSERT_TRUE(test::wait_until([&] { return pipeline().caught_up("orders"); }, 60s));
+  std::this_thread::sleep_for(1500ms);  // what earlier tests fed is out of the worker's last second
+  std::atomic<int> acked{0};
+  for (int i = 0; i < 4; ++i) {
+    produce_order(customer, "k" + std::to_string(i), acked);
+    ASSERT_TRUE(producer().flush(10s));
+    const auto sent = std::chrono::steady_clock::now();
+    EXPECT_TRUE(test::wait_until([&] { return orders_of(customer) == std::to_string(i + 1); },
+                                 std::chrono::milliseconds(kLingerMs / 2)))
+        << "record " << i << " waited for the linger";
+    std::this_thread::sleep_until(sent + 1200ms);
+  }
+}

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <optional>
 
 #include "orderflow/runtime/batch_engine.hpp"
@@ -25,9 +26,13 @@ using std::chrono::milliseconds;
 constexpr auto kIdleLagEvery = std::chrono::seconds(1);
 // How long one consume call in a retry wait may block: the wait ends close to its time.
 constexpr milliseconds kWaitStep{50};
+// A small batch lingers only when the recent arrival rate promises at least this many more records
+// within the linger: at 50 orders/s a 10 ms linger gathers about one, which is not worth 10 ms a hop
+// (BENCHMARKS.md, "Prepared statements and batch linger on").
+constexpr double kLingerMinGain = 4.0;
 // With a batch linger, the broker holds a fetch this long at most (or the linger, if shorter) to fill it:
-// measured at 300 orders/s, 10 ms cut Kafka's CPU per order by a fifth and the box's by a tenth
-// (BENCHMARKS.md), and a record that comes alone is still fetched within 10 ms.
+// at 300 orders/s, 10 ms cut Kafka's CPU per order by a sixth (BENCHMARKS.md), and a record that comes
+// alone is still fetched within 10 ms.
 constexpr unsigned kFetchHoldMaxMs = 10;
 
 }  // namespace
@@ -45,6 +50,9 @@ struct ConsumerLoop::Impl {
   // When the last batch was done (or the loop started): a batch whose first record came a whole
   // linger after it does not linger (see poll_batch).
   Clock::time_point idle_since = Clock::now();
+  // The batches of the last second (when each began, how many records it took): the arrival rate a
+  // linger can count on (see poll_batch).
+  std::deque<std::pair<Clock::time_point, size_t>> recent_batches;
   StallWatch stall;
   std::atomic<size_t> stalled{0};  // read by /readyz on the ops thread
   // When the loop last looked at its partitions: a loop blocked longer than the stall timeout (a batch
@@ -129,10 +137,23 @@ struct ConsumerLoop::Impl {
     const auto first_at = Clock::now();
     drain(batch);
     const milliseconds budget(config.batch_linger_ms);
-    // Records arriving less often than one per linger would gain a batch nothing but the wait.
+    // Records arriving less often than one per linger would gain a batch nothing but the wait, and
+    // a few more records are not worth a linger per hop either.
     const bool busy = first_at - idle_since < budget;
-    if (budget.count() > 0 && busy) linger(batch, first_at + budget);
+    const double rate = records_last_second(first_at) + static_cast<double>(batch.size());
+    const bool gains = rate * std::chrono::duration<double>(budget).count() >= kLingerMinGain;
+    if (budget.count() > 0 && busy && gains) linger(batch, first_at + budget);
+    recent_batches.emplace_back(first_at, batch.size());
     return batch;
+  }
+
+  // Records the batches that began in the second before `now` took.
+  double records_last_second(Clock::time_point now) {
+    while (!recent_batches.empty() && now - recent_batches.front().first > std::chrono::seconds(1))
+      recent_batches.pop_front();
+    double records = 0;
+    for (const auto& [at, n] : recent_batches) records += static_cast<double>(n);
+    return records;
   }
 
   // Takes what the consumer holds already, without waiting, up to the batch bound.
