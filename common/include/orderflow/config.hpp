@@ -72,9 +72,10 @@ struct Config {
   // Adaptive batching: a batch smaller than batch_linger_records keeps consuming for up to this long
   // (from its first record) before it is applied, so a moderate load fills transactions instead of
   // paying one commit per few records. Not paid after an idle spell as long as the linger: a lone
-  // record is applied at once. 0: off (apply what is there now). While on, the broker also holds a
-  // fetch up to min(linger, 10 ms) to fill it. 10 by default: at 300 orders/s it halved the
-  // transactions and cut CPU per order by a quarter, with lower latency, not higher (BENCHMARKS.md).
+  // record is applied at once, nor when the last second's rate promises fewer than 4 more records in the
+  // linger. 0: off (apply what is there now). While on, the broker also holds a fetch up to
+  // min(linger, 10 ms) to fill it. 10 by default: at 300 orders/s it halved the transactions and cut CPU
+  // per order by a sixth at the same latency (BENCHMARKS.md).
   unsigned batch_linger_ms = 10;
   unsigned batch_linger_records = 100;  // the size at which a batch stops lingering
 
