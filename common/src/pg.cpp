@@ -56,16 +56,8 @@ std::string Rows::from(std::string_view names, int first_parameter) const {
   return out + ") AS v (" + std::string(names) + ")";
 }
 
-std::vector<std::string> Rows::parameters() const {
-  std::vector<std::string> out;
-  out.reserve(columns_.size());
-  for (const auto& column : columns_) out.push_back(column + "}");
-  return out;
-}
-
 pqxx::result exec_rows(pqxx::transaction_base& tx, const std::string& sql, const Rows& rows) {
-  const auto parameters = rows.parameters();
-  return exec_prepared(tx, sql, pqxx::prepare::make_dynamic_params(parameters));
+  return exec_prepared(tx, sql, pqxx::prepare::make_dynamic_params(rows.parameters()));
 }
 
 std::unique_ptr<pqxx::connection> connect(const std::string& dsn, const SessionLimits& limits) {

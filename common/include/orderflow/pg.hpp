@@ -109,7 +109,7 @@ class Rows {
  public:
   template <typename... T>
   void row(const T&... values) {
-    if (columns_.empty()) columns_.assign(sizeof...(T), "{");
+    if (columns_.empty()) columns_.assign(sizeof...(T), "{}");
     vassert(columns_.size() == sizeof...(T), "a row of {} values for {} columns", sizeof...(T),
             columns_.size());
     size_t column = 0;
@@ -122,32 +122,35 @@ class Rows {
   // `names` (comma-separated, one per column of the rows; a mismatch is a bug and stops the process).
   std::string from(std::string_view names, int first_parameter = 1) const;
   // The parameters from() refers to: one array literal per column.
-  std::vector<std::string> parameters() const;
+  const std::vector<std::string>& parameters() const { return columns_; }
 
  private:
-  void separate(std::string& column) const {
+  // Adds one element to a column's literal, inside its closing brace (so the literal is always whole
+  // and parameters() need not copy it).
+  template <typename Write>
+  void append(std::string& column, const Write& write) const {
+    column.pop_back();
     if (rows_ > 0) column += ',';
+    write(column);
+    column += '}';
   }
   void put(std::string& column, std::string_view v) const {
-    separate(column);
-    append_array_element(column, v);
+    append(column, [&](std::string& c) { append_array_element(c, v); });
   }
   void put(std::string& column, const std::string& v) const { put(column, std::string_view(v)); }
   void put(std::string& column, const char* v) const { put(column, std::string_view(v)); }
   template <typename T>
   requires std::is_arithmetic_v<T>
   void put(std::string& column, T v) const {
-    separate(column);
-    column += pqxx::to_string(v);
+    append(column, [&](std::string& c) { c += pqxx::to_string(v); });
   }
   template <typename T>
   void put(std::string& column, const std::optional<T>& v) const {
     if (v) return put(column, *v);
-    separate(column);
-    column += "NULL";
+    append(column, [](std::string& c) { c += "NULL"; });
   }
 
-  std::vector<std::string> columns_;  // open array literals, one per column
+  std::vector<std::string> columns_;  // array literals, one per column
   size_t rows_ = 0;
 };
 
