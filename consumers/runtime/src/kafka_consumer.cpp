@@ -98,6 +98,9 @@ KafkaConsumer::KafkaConsumer(Options options, Callbacks callbacks)
   set(*conf, "partition.assignment.strategy", "range");  // co-partitions topics keyed alike
   set(*conf, "session.timeout.ms", std::to_string(options_.session_timeout_ms));
   if (!options_.group_instance_id.empty()) set(*conf, "group.instance.id", options_.group_instance_id);
+  // A subscribed topic the broker does not know yet (just created, its metadata still propagating) is
+  // looked up again only at this refresh: librdkafka's default of 5 min left a worker idle that long.
+  set(*conf, "topic.metadata.refresh.interval.ms", "5000");
   set(*conf, "queued.max.messages.kbytes", "8192");  // bounds prefetch memory...
   set(*conf, "fetch.max.bytes", "8388608");          // ...and the size of one fetch response
   if (options_.fetch_hold_ms > 0) {
